@@ -1,0 +1,56 @@
+# bordermonitor: `make demo` to try it, `make test` to run every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/bordermonitor
+
+.PHONY: demo test test-sqlite test-postgres install system-deps lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the tests need: Chromium for the browser tests, pg_dump for the
+# PostgreSQL leak test.  Installed only when missing (needs root, as on CI).
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@command -v chromium >/dev/null 2>&1 || { echo "chromium is missing and could not be installed"; exit 1; }
+
+demo: $(STAMP)
+	BM_DEBUG=$${BM_DEBUG:-1} $(BIN)/bordermonitor demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+test: $(STAMP) system-deps lint
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(STAMP)
+	@echo "=== test suite on SQLite ==="
+	@tmp=$$(mktemp -d) && BM_DATA_DIR=$$tmp BM_DEBUG=1 BM_TEST_SQLITE_FILE=$$tmp/test.sqlite3 \
+		DATABASE_URL=sqlite:///$$tmp/bordermonitor.sqlite3 $(BIN)/python -m pytest; \
+		rc=$$?; rm -rf $$tmp; exit $$rc
+
+test-postgres: $(STAMP)
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "=== test suite on PostgreSQL ($(PG_URL)) ==="; \
+		tmp=$$(mktemp -d) && BM_DATA_DIR=$$tmp BM_DEBUG=1 DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest; \
+		rc=$$?; rm -rf $$tmp; exit $$rc; \
+	else \
+		echo "=== PostgreSQL is NOT reachable at $(PG_URL): the PostgreSQL run was SKIPPED; only SQLite was tested ==="; \
+	fi
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

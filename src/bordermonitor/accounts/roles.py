@@ -1,0 +1,51 @@
+"""Roles and what each may do: the one table the server consults, deny by default.
+
+Pages, API routes and exports name a capability; a role has it only if it is
+listed here.  The analyst never holds a capability that returns personal data.
+"""
+
+from __future__ import annotations
+
+ADMIN = "admin"
+COORDINATOR = "coordinator"
+MONITOR = "monitor"
+TRACING_OFFICER = "tracing_officer"
+LAWYER = "lawyer"
+ANALYST = "analyst"
+
+ROLE_CHOICES = [
+    (ADMIN, "admin"),
+    (COORDINATOR, "coordinator"),
+    (MONITOR, "monitor"),
+    (TRACING_OFFICER, "tracing officer"),
+    (LAWYER, "lawyer"),
+    (ANALYST, "analyst"),
+]
+ROLES = [code for code, _ in ROLE_CHOICES]
+
+CASEWORKERS = frozenset({COORDINATOR, MONITOR, TRACING_OFFICER, LAWYER})
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    # headline counts, no personal data
+    "dashboard.view": frozenset(ROLES),
+    # people: names, birth dates, vulnerability
+    "persons.view": CASEWORKERS,
+    "persons.edit": frozenset({COORDINATOR, MONITOR, TRACING_OFFICER, LAWYER}),
+    # events and the acts inside them (descriptions may identify)
+    "events.view": CASEWORKERS,
+    "events.edit": frozenset({COORDINATOR, MONITOR, LAWYER}),
+    # sources: testimonies, interviews, consent
+    "sources.view": CASEWORKERS,
+    "sources.edit": frozenset({COORDINATOR, MONITOR, LAWYER}),
+    # accounts, vocabularies, keys (Django admin site)
+    "admin.site": frozenset({ADMIN}),
+}
+
+
+def has_capability(role: str | None, capability: str) -> bool:
+    """Deny by default: an unknown capability or role is refused."""
+    return role in CAPABILITIES.get(capability, frozenset())
+
+
+def roles_with(capability: str) -> frozenset[str]:
+    return CAPABILITIES[capability]

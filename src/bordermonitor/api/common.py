@@ -1,0 +1,58 @@
+"""What every API route shares: bearer-token auth, capabilities, errors, pagination."""
+
+import functools
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Schema
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination
+from ninja.security import HttpBearer
+
+from bordermonitor.accounts.services import api_token_authenticate
+
+MAX_OFFSET = 10_000_000
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer bm_...`: a token created by `bordermonitor token create`."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def requires(capability: str):
+    """Mark an API handler with the capability it needs, and enforce it (403 otherwise)."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any):
+            user = request.auth
+            if not user.can(capability):
+                raise HttpError(403, f"your role may not use this route ({capability})")
+            return func(request, *args, **kwargs)
+
+        wrapper.required_capability = capability
+        return wrapper
+
+    return decorate
+
+
+class Pagination(LimitOffsetPagination):
+    """limit/offset paging with a bounded offset (no database overflow on silly input)."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=500, description="items per page (1–500)")
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="items to skip")
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: list[FieldError] | str

@@ -1,0 +1,360 @@
+"""/api/v1/persons, /events, /sources: thin handlers over records.services and selectors."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+
+from bordermonitor.api.common import Pagination, requires
+from bordermonitor.api.schemas import (
+    ConsentIn,
+    EventIn,
+    EventOut,
+    EventPatch,
+    NameIn,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    SourceIn,
+    SourceOut,
+    SourcePatch,
+    _fuzzy,
+)
+from bordermonitor.records import selectors, services
+from bordermonitor.records.models import Event, Person, Source
+
+router = Router()
+
+
+# -- persons -------------------------------------------------------------------
+
+
+def person_out(p: Person) -> dict:
+    birth = p.birth
+    return {
+        "code": p.code,
+        "names": [
+            {
+                "full_name": v.full_name,
+                "script": v.script,
+                "written_by": v.written_by,
+                "is_primary": v.is_primary,
+            }
+            for v in p.name_variants.all()
+        ],
+        "sex": p.sex,
+        "birth": str(birth) if birth else None,
+        "birth_earliest": p.birth_earliest,
+        "birth_latest": p.birth_latest,
+        "estimated_age": p.estimated_age,
+        "nationality": p.nationality.code if p.nationality else None,
+        "languages": p.languages,
+        "vulnerabilities": p.vulnerabilities,
+        "notes": p.notes or "",
+        "created_at": p.created_at,
+    }
+
+
+def _names(names: list[NameIn]) -> list[services.NameInput]:
+    return [services.NameInput(n.full_name, n.written_by, n.script, n.is_primary) for n in names]
+
+
+class PersonQuery(Schema):
+    name: str = ""
+    nationality: str = ""
+    sex: str = ""
+    vulnerability: str = ""
+
+
+@router.get("/persons", response=list[PersonOut], tags=["persons"])
+@requires("persons.view")
+@paginate(Pagination)
+def list_persons(request: HttpRequest, filters: Query[PersonQuery]):
+    qs = selectors.person_list(request.auth, selectors.PersonFilters(**filters.dict()))
+    return _LazyMap(qs, person_out)
+
+
+class _LazyMap:
+    """Paginate the queryset in the database, then convert only the page."""
+
+    def __init__(self, queryset, convert):
+        self.queryset, self.convert = queryset, convert
+
+    def __getitem__(self, item):
+        return [self.convert(o) for o in self.queryset[item]]
+
+    def count(self):
+        return self.queryset.count()
+
+    def __len__(self):
+        return self.count()
+
+
+@router.post("/persons", response={201: PersonOut}, tags=["persons"])
+@requires("persons.edit")
+def create_person(request: HttpRequest, payload: PersonIn):
+    person = services.person_create(
+        names=_names(payload.names),
+        created_by=request.auth,
+        sex=payload.sex,
+        birth=_fuzzy(payload.birth),
+        estimated_age=payload.estimated_age,
+        nationality=payload.nationality,
+        languages=payload.languages,
+        vulnerabilities=payload.vulnerabilities,
+        notes=payload.notes,
+    )
+    return 201, person_out(selectors.access_person(request.auth, person.code))
+
+
+@router.get("/persons/{code}", response=PersonOut, tags=["persons"])
+@requires("persons.view")
+def read_person(request: HttpRequest, code: str):
+    return person_out(selectors.access_person(request.auth, code))
+
+
+@router.patch("/persons/{code}", response=PersonOut, tags=["persons"])
+@requires("persons.edit")
+def update_person(request: HttpRequest, code: str, payload: PersonPatch):
+    person = selectors.access_person(request.auth, code, for_edit=True)
+    given = payload.dict(exclude_unset=True)
+    changes = {k: v for k, v in given.items() if k not in {"names", "birth"}}
+    if "names" in given:
+        if payload.names is None:
+            raise ValidationError({"names": "at least one spelling of the name is required"})
+        changes["names"] = _names(payload.names)
+    if "birth" in given:
+        changes["birth"] = _fuzzy(payload.birth)
+    for key in ("sex", "languages", "vulnerabilities", "notes"):
+        if key in changes and changes[key] is None:
+            raise ValidationError({key: "may not be null"})
+    services.person_update(person=person, **changes)
+    return person_out(selectors.access_person(request.auth, code))
+
+
+# -- events --------------------------------------------------------------------
+
+
+def event_out(e: Event) -> dict:
+    return {
+        "code": e.code,
+        "date": str(e.date),
+        "date_earliest": e.date_earliest,
+        "date_latest": e.date_latest,
+        "date_precision": e.date_precision,
+        "title": e.title,
+        "place": e.place.code if e.place else None,
+        "latitude": e.latitude,
+        "longitude": e.longitude,
+        "side": e.side,
+        "border_section": e.border_section.code if e.border_section else None,
+        "event_types": [t.code for t in e.event_types.all()],
+        "description": e.description or "",
+        "counts": {
+            "group_size": e.group_size,
+            "women": e.women_count,
+            "men": e.men_count,
+            "children": e.children_count,
+        },
+        "acts": [
+            {
+                "violation_type": a.violation_type.code,
+                "perpetrator": a.perpetrator.code,
+                "victim": a.victim.code if a.victim else None,
+                "victim_group_count": a.victim_group_count,
+            }
+            for a in e.acts.all()
+        ],
+    }
+
+
+class EventQuery(Schema):
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    place: str = ""
+    border_section: str = ""
+    side: str = ""
+    event_type: str = ""
+    violation_type: str = ""
+
+
+def _event_kwargs(data: dict) -> dict:
+    counts = data.get("counts") or {}
+    return {
+        "date": _fuzzy(data["date"]),
+        "title": data.get("title") or "",
+        "place": data.get("place"),
+        "latitude": data.get("latitude"),
+        "longitude": data.get("longitude"),
+        "side": data.get("side"),
+        "border_section": data.get("border_section"),
+        "event_types": data.get("event_types") or [],
+        "description": data.get("description") or "",
+        "counts": services.GroupCounts(
+            group_size=counts.get("group_size"),
+            women=counts.get("women"),
+            men=counts.get("men"),
+            children=counts.get("children"),
+        ),
+    }
+
+
+@router.get("/events", response=list[EventOut], tags=["events"])
+@requires("events.view")
+@paginate(Pagination)
+def list_events(request: HttpRequest, filters: Query[EventQuery]):
+    qs = selectors.event_list(
+        request.auth, selectors.EventFilters(**filters.dict())
+    ).prefetch_related("acts__violation_type", "acts__perpetrator", "acts__victim")
+    return _LazyMap(qs, event_out)
+
+
+@router.post("/events", response={201: EventOut}, tags=["events"])
+@requires("events.edit")
+def create_event(request: HttpRequest, payload: EventIn):
+    event = services.event_create(created_by=request.auth, **_event_kwargs(payload.dict()))
+    return 201, event_out(selectors.access_event(request.auth, event.code))
+
+
+@router.get("/events/{code}", response=EventOut, tags=["events"])
+@requires("events.view")
+def read_event(request: HttpRequest, code: str):
+    return event_out(selectors.access_event(request.auth, code))
+
+
+@router.patch("/events/{code}", response=EventOut, tags=["events"])
+@requires("events.edit")
+def update_event(request: HttpRequest, code: str, payload: EventPatch):
+    event = selectors.access_event(request.auth, code, for_edit=True)
+    current = event_out(event)
+    current["date"] = event.date.as_input()
+    current.update({k: v for k, v in payload.dict(exclude_unset=True).items()})
+    if current.get("date") is None:
+        raise ValidationError({"date": "a date (or at least a year) is required"})
+    services.event_update(event=event, **_event_kwargs(current))
+    return event_out(selectors.access_event(request.auth, code))
+
+
+# -- sources -------------------------------------------------------------------
+
+
+def source_out(s: Source) -> dict:
+    return {
+        "code": s.code,
+        "kind": s.kind,
+        "received_on": s.received_on,
+        "reliability": s.reliability,
+        "language": s.language,
+        "interpreter_used": s.interpreter_used,
+        "consent": {
+            "quote": s.consent_quote,
+            "share_un": s.consent_share_un,
+            "publish_anonymously": s.consent_publish_anonymously,
+            "internal_only": s.internal_only,
+        },
+        "testimony": s.testimony or "",
+        "events": [e.code for e in s.events.all()],
+        "persons": [p.code for p in s.persons.all()],
+    }
+
+
+class SourceQuery(Schema):
+    kind: str = ""
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+
+
+def _linked(request, events: list[str] | None, persons: list[str] | None):
+    """Resolve linked codes through the access helpers: an invisible record is unknown."""
+    errors = {}
+    found_events, found_persons = None, None
+    if events is not None:
+        found_events = []
+        for code in events:
+            try:
+                found_events.append(selectors.access_event(request.auth, code))
+            except Exception:  # noqa: BLE001 - Http404: unknown or not visible
+                errors["events"] = f"unknown event {code!r}"
+    if persons is not None:
+        found_persons = []
+        for code in persons:
+            try:
+                found_persons.append(selectors.access_person(request.auth, code))
+            except Exception:  # noqa: BLE001
+                errors["persons"] = f"unknown person {code!r}"
+    if errors:
+        raise ValidationError(errors)
+    return found_events, found_persons
+
+
+def _consent(c: ConsentIn | dict) -> services.Consent:
+    c = c if isinstance(c, dict) else c.dict()
+    return services.Consent(
+        quote=c["quote"],
+        share_un=c["share_un"],
+        publish_anonymously=c["publish_anonymously"],
+        internal_only=c["internal_only"],
+    )
+
+
+@router.get("/sources", response=list[SourceOut], tags=["sources"])
+@requires("sources.view")
+@paginate(Pagination)
+def list_sources(request: HttpRequest, filters: Query[SourceQuery]):
+    qs = selectors.source_list(request.auth, selectors.SourceFilters(**filters.dict()))
+    return _LazyMap(qs.prefetch_related("events", "persons"), source_out)
+
+
+@router.post("/sources", response={201: SourceOut}, tags=["sources"])
+@requires("sources.edit")
+def create_source(request: HttpRequest, payload: SourceIn):
+    with transaction.atomic():
+        events, persons = _linked(request, payload.events, payload.persons)
+        source = services.source_create(
+            kind=payload.kind,
+            received_on=payload.received_on,
+            created_by=request.auth,
+            reliability=payload.reliability,
+            language=payload.language,
+            interpreter_used=payload.interpreter_used,
+            consent=_consent(payload.consent),
+            testimony=payload.testimony,
+            events=events,
+            persons=persons,
+        )
+    return 201, source_out(selectors.access_source(request.auth, source.code))
+
+
+@router.get("/sources/{code}", response=SourceOut, tags=["sources"])
+@requires("sources.view")
+def read_source(request: HttpRequest, code: str):
+    return source_out(selectors.access_source(request.auth, code))
+
+
+@router.patch("/sources/{code}", response=SourceOut, tags=["sources"])
+@requires("sources.edit")
+def update_source(request: HttpRequest, code: str, payload: SourcePatch):
+    source = selectors.access_source(request.auth, code, for_edit=True)
+    data = source_out(source)
+    given = payload.dict(exclude_unset=True)
+    for key, value in given.items():
+        if value is None and key not in {"events", "persons"}:
+            raise ValidationError({key: "may not be null"})
+    data.update(given)
+    events, persons = _linked(request, given.get("events"), given.get("persons"))
+    services.source_update(
+        source=source,
+        kind=data["kind"],
+        received_on=data["received_on"],
+        reliability=data["reliability"],
+        language=data["language"],
+        interpreter_used=data["interpreter_used"],
+        consent=_consent(data["consent"]),
+        testimony=data["testimony"],
+        events=events,
+        persons=persons,
+    )
+    return source_out(selectors.access_source(request.auth, code))

@@ -1,0 +1,64 @@
+"""The /api/v1 surface: OpenAPI at /api/v1/openapi.json, bearer tokens for scripts."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from bordermonitor.api.common import BearerToken
+from bordermonitor.api.records import router as records_router
+from bordermonitor.records.selectors import AccessDenied
+
+api = NinjaAPI(
+    title="bordermonitor API",
+    version="1",
+    description="People, events and sources for border monitoring. Every route needs "
+    "`Authorization: Bearer <token>` (create one with `bordermonitor token create USER`).",
+    auth=BearerToken(),
+    urls_namespace="api-v1",
+)
+api.add_router("/", records_router)
+
+
+def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    if hasattr(exc, "error_dict"):
+        return [
+            {"field": field, "message": " ".join(m for e in errs for m in e.messages)}
+            for field, errs in exc.error_dict.items()
+        ]
+    return [{"field": "__all__", "message": " ".join(exc.messages)}]
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError):
+    return api.create_response(request, {"detail": _field_errors(exc)}, status=400)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request: HttpRequest, exc: NinjaValidationError):
+    detail = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        detail.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(AccessDenied)
+def on_access_denied(request: HttpRequest, exc: AccessDenied):
+    return api.create_response(request, {"detail": "your role may not use this route"}, status=403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404):
+    return api.create_response(request, {"detail": "not found"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError):
+    return api.create_response(request, {"detail": "a valid bearer token is required"}, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

@@ -1,0 +1,14 @@
+"""`bordermonitor seed`: add packaged vocabulary terms missing from the database."""
+
+from django.core.management.base import BaseCommand
+
+from bordermonitor.core.services import vocabularies_seed
+
+
+class Command(BaseCommand):
+    help = "Insert the packaged vocabularies, nationalities and gazetteer where missing."
+
+    def handle(self, *args, **options):
+        added = vocabularies_seed()
+        for table, n in added.items():
+            self.stdout.write(f"{table}: {n} added")

@@ -1,0 +1,72 @@
+"""`bordermonitor demo`: migrate, make a master key, load the demo scenario, serve.
+
+Running it again keeps the data it made (no duplicates).  `--no-serve` builds
+the data and exits.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from bordermonitor.core.keys import create_master_key
+
+
+class Command(BaseCommand):
+    help = "Build the demo scenario and serve it on http://127.0.0.1:8000."
+    requires_system_checks = []  # runs before the key exists; `serve` checks again
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="build the data and exit")
+        parser.add_argument("--persons", type=int, default=520)
+        parser.add_argument("--events", type=int, default=320)
+        parser.add_argument("--seed", type=int, default=None)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if done == total or done % 25 == 0:
+            end = "\n" if done == total else "\r"
+            self.stdout.write(f"  {stage}: {done}/{total}", ending=end)
+            self.stdout.flush()
+
+    def handle(self, *args, no_serve: bool, persons: int, events: int, seed, host, port, **options):
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        if create_master_key(settings.KEY_FILE):
+            self.stdout.write(f"Created master key {settings.KEY_FILE}")
+        call_command("migrate", interactive=False, verbosity=0)
+
+        from bordermonitor.demo.scenario import (
+            ScenarioBuilder,
+            ensure_demo_users,
+            scenario_exists,
+            vocabularies_ready,
+        )
+
+        if not vocabularies_ready():
+            raise CommandError("vocabularies are missing; run `bordermonitor seed`")
+        logins = ensure_demo_users()
+        if scenario_exists():
+            self.stdout.write("Demo scenario already loaded; keeping it.")
+        else:
+            self.stdout.write("Building the demo scenario:")
+            started = time.monotonic()
+            counts = ScenarioBuilder(seed or settings.BM_DEMO_SEED, self._progress).build(
+                persons=persons, events=events
+            )
+            self.stdout.write(
+                f"  {counts.persons} people, {counts.events} events, {counts.acts} acts, "
+                f"{counts.sources} sources in {time.monotonic() - started:.0f} s"
+            )
+        self.stdout.write("\nDemo logins (username / password / role):")
+        for username, password, role in logins:
+            self.stdout.write(f"  {username:24} {password:28} {role}")
+        if no_serve:
+            return
+        self.stdout.write(f"\nOpen http://{host}:{port}/ and sign in with one of the logins above.")
+        sys.stdout.flush()
+        call_command("serve", host=host, port=port)

@@ -1,0 +1,216 @@
+"""Forms for people, events, acts and sources.  They only parse and show errors;
+rules live in records.services, whose field errors are put back next to the field."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from bordermonitor.core.dates import FuzzyDateError, parse_fuzzy_date
+from bordermonitor.core.models import (
+    SIDE_CHOICES,
+    BorderSection,
+    EventType,
+    Nationality,
+    Perpetrator,
+    Place,
+    ViolationType,
+)
+from bordermonitor.records.models import (
+    LANGUAGE_CHOICES,
+    RELIABILITY_CHOICES,
+    SEX_CHOICES,
+    SOURCE_KIND_CHOICES,
+    VULNERABILITY_CHOICES,
+    WRITTEN_BY_CHOICES,
+)
+
+DATE_HELP = "e.g. 2024-03-15, 15.03.2024, March 2024, 2024, ~2024-03, 2024-03-01..2024-04-15"
+
+
+class FuzzyDateField(forms.CharField):
+    """A date as people write it, with precision; cleaned to a FuzzyDate."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("help_text", DATE_HELP)
+        kwargs.setdefault("max_length", 60)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return parse_fuzzy_date(value)
+        except FuzzyDateError as exc:
+            raise ValidationError(str(exc), code="invalid_date") from exc
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's field errors next to the matching form fields."""
+    for field, errors in exc.message_dict.items():
+        target = field if field in form.fields else None
+        if field.startswith("names"):
+            target = None
+        for message in errors:
+            form.add_error(target, message if target else f"{field}: {message}")
+
+
+def _code_choices(model, value_field="code", blank="—"):
+    def choices():
+        return [("", blank)] + [
+            (getattr(o, value_field), str(o)) for o in model.objects.filter(active=True)
+        ]
+
+    return choices
+
+
+class NameVariantForm(forms.Form):
+    full_name = forms.CharField(label="Name as written", max_length=300, required=False)
+    written_by = forms.ChoiceField(
+        label="Written by", choices=WRITTEN_BY_CHOICES, initial="relative"
+    )
+
+
+NameVariantFormSet = forms.formset_factory(NameVariantForm, extra=3, max_num=50)
+
+
+class PersonForm(forms.Form):
+    sex = forms.ChoiceField(choices=SEX_CHOICES, initial="u")
+    birth = FuzzyDateField(label="Birth date", required=False)
+    estimated_age = forms.IntegerField(
+        label="Estimated age", min_value=0, max_value=120, required=False
+    )
+    nationality = forms.ChoiceField(choices=_code_choices(Nationality), required=False)
+    languages = forms.MultipleChoiceField(
+        choices=LANGUAGE_CHOICES, required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    vulnerabilities = forms.MultipleChoiceField(
+        choices=VULNERABILITY_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=200_000
+    )
+
+
+class PersonFilterForm(forms.Form):
+    name = forms.CharField(required=False, max_length=200, label="Name (exact word, any script)")
+    nationality = forms.ChoiceField(choices=_code_choices(Nationality, blank="any"), required=False)
+    sex = forms.ChoiceField(choices=[("", "any")] + SEX_CHOICES, required=False)
+    vulnerability = forms.ChoiceField(choices=[("", "any")] + VULNERABILITY_CHOICES, required=False)
+
+
+class EventForm(forms.Form):
+    date = FuzzyDateField(label="Date")
+    title = forms.CharField(max_length=200, required=False, help_text="short, without names")
+    place = forms.ChoiceField(choices=_code_choices(Place), required=False)
+    latitude = forms.DecimalField(
+        max_digits=8, decimal_places=5, required=False, min_value=-90, max_value=90
+    )
+    longitude = forms.DecimalField(
+        max_digits=8, decimal_places=5, required=False, min_value=-180, max_value=180
+    )
+    side = forms.ChoiceField(
+        choices=[("", "from the place")] + SIDE_CHOICES, required=False, label="Side of the border"
+    )
+    border_section = forms.ChoiceField(
+        choices=lambda: (
+            [("", "from the place")] + [(b.code, b.name) for b in BorderSection.objects.all()]
+        ),
+        required=False,
+    )
+    event_types = forms.MultipleChoiceField(
+        choices=lambda: [(t.code, t.label) for t in EventType.objects.filter(active=True)],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=200_000
+    )
+    group_size = forms.IntegerField(
+        min_value=0, max_value=100_000, required=False, label="People in the group"
+    )
+    women_count = forms.IntegerField(
+        min_value=0, max_value=100_000, required=False, label="of them women"
+    )
+    men_count = forms.IntegerField(
+        min_value=0, max_value=100_000, required=False, label="of them men"
+    )
+    children_count = forms.IntegerField(
+        min_value=0, max_value=100_000, required=False, label="of them children"
+    )
+
+
+class EventFilterForm(forms.Form):
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.ChoiceField(choices=_code_choices(Place, blank="any"), required=False)
+    border_section = forms.ChoiceField(
+        choices=lambda: [("", "any")] + [(b.code, b.name) for b in BorderSection.objects.all()],
+        required=False,
+    )
+    side = forms.ChoiceField(choices=[("", "any")] + SIDE_CHOICES, required=False)
+    event_type = forms.ChoiceField(choices=_code_choices(EventType, blank="any"), required=False)
+    violation_type = forms.ChoiceField(
+        choices=_code_choices(ViolationType, blank="any"), required=False
+    )
+
+
+class ActForm(forms.Form):
+    violation_type = forms.ChoiceField(choices=_code_choices(ViolationType))
+    perpetrator = forms.ChoiceField(choices=_code_choices(Perpetrator))
+    victim = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Victim code",
+        help_text="a person's code, e.g. P-2024-00123",
+    )
+    victim_group_count = forms.IntegerField(
+        required=False, min_value=1, max_value=100_000, label="or: number of unnamed victims"
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=20_000
+    )
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in (value or "").replace(";", ",").split(",") if c.strip()]
+
+
+class SourceForm(forms.Form):
+    kind = forms.ChoiceField(choices=SOURCE_KIND_CHOICES)
+    received_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="Received on"
+    )
+    reliability = forms.ChoiceField(choices=RELIABILITY_CHOICES, initial="unknown")
+    language = forms.ChoiceField(choices=[("", "—")] + LANGUAGE_CHOICES, required=False)
+    interpreter_used = forms.BooleanField(required=False)
+    internal_only = forms.BooleanField(required=False, initial=True, label="Internal only")
+    consent_quote = forms.BooleanField(required=False, label="May be quoted")
+    consent_share_un = forms.BooleanField(
+        required=False, label="May be shared with the UN and organisations"
+    )
+    consent_publish_anonymously = forms.BooleanField(
+        required=False, label="May be published anonymously"
+    )
+    testimony = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=200_000
+    )
+    events = forms.CharField(
+        required=False, max_length=2000, help_text="event codes, comma-separated"
+    )
+    persons = forms.CharField(
+        required=False, max_length=2000, help_text="person codes, comma-separated"
+    )
+
+    def clean_events(self):
+        return _codes(self.cleaned_data["events"])
+
+    def clean_persons(self):
+        return _codes(self.cleaned_data["persons"])
+
+
+class SourceFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "any")] + SOURCE_KIND_CHOICES, required=False)
+    received_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

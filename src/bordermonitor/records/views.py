@@ -1,0 +1,393 @@
+"""Pages for people, events and sources: parse the form, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bordermonitor.accounts.access import capability_required
+from bordermonitor.records import selectors, services
+from bordermonitor.records.forms import (
+    ActForm,
+    EventFilterForm,
+    EventForm,
+    NameVariantFormSet,
+    PersonFilterForm,
+    PersonForm,
+    SourceFilterForm,
+    SourceForm,
+    apply_service_errors,
+)
+
+PAGE_SIZE = 50
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _filters(form, cls):
+    if form.is_valid():
+        return cls(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+    return cls()
+
+
+# -- persons -------------------------------------------------------------------
+
+
+@capability_required("persons.view")
+def person_list_view(request: HttpRequest) -> HttpResponse:
+    form = PersonFilterForm(request.GET or None)
+    people = selectors.person_list(request.user, _filters(form, selectors.PersonFilters))
+    return render(
+        request, "records/person_list.html", {"form": form, "page": _page(request, people)}
+    )
+
+
+@capability_required("persons.view")
+def person_detail_view(request: HttpRequest, code: str) -> HttpResponse:
+    person = selectors.access_person(request.user, code)
+    return render(
+        request,
+        "records/person_detail.html",
+        {
+            "person": person,
+            "acts": person.acts.select_related("event", "violation_type", "perpetrator"),
+            "sources": person.sources.all() if request.user.can("sources.view") else [],
+        },
+    )
+
+
+def _person_save(request, form, names, person=None):
+    if not (form.is_valid() and names.is_valid()):
+        return None
+    spellings = [
+        services.NameInput(
+            f.cleaned_data["full_name"], f.cleaned_data["written_by"], is_primary=(i == 0)
+        )
+        for i, f in enumerate(names)
+        if f.cleaned_data.get("full_name")
+    ]
+    data = form.cleaned_data
+    fields = dict(
+        names=spellings,
+        sex=data["sex"],
+        birth=data["birth"],
+        estimated_age=data["estimated_age"],
+        nationality=data["nationality"] or None,
+        languages=data["languages"],
+        vulnerabilities=data["vulnerabilities"],
+        notes=data["notes"],
+    )
+    try:
+        if person is None:
+            return services.person_create(created_by=request.user, **fields)
+        return services.person_update(person=person, **fields)
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        if "names" in exc.message_dict:
+            names._non_form_errors = names.error_class(exc.message_dict["names"])
+        return None
+
+
+@capability_required("persons.edit")
+@require_http_methods(["GET", "POST"])
+def person_create_view(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST or None)
+    names = NameVariantFormSet(request.POST or None, prefix="names")
+    if request.method == "POST":
+        person = _person_save(request, form, names)
+        if person is not None:
+            messages.success(request, f"Saved {person.code}.")
+            return redirect("person-detail", code=person.code)
+    return render(
+        request, "records/person_form.html", {"form": form, "names": names, "person": None}
+    )
+
+
+@capability_required("persons.edit")
+@require_http_methods(["GET", "POST"])
+def person_edit_view(request: HttpRequest, code: str) -> HttpResponse:
+    person = selectors.access_person(request.user, code, for_edit=True)
+    if request.method == "POST":
+        form = PersonForm(request.POST)
+        names = NameVariantFormSet(request.POST, prefix="names")
+        if _person_save(request, form, names, person) is not None:
+            messages.success(request, f"Saved {person.code}.")
+            return redirect("person-detail", code=person.code)
+    else:
+        birth = person.birth
+        form = PersonForm(
+            initial={
+                "sex": person.sex,
+                "birth": birth.as_input() if birth else "",
+                "estimated_age": person.estimated_age,
+                "nationality": person.nationality.code if person.nationality else "",
+                "languages": person.languages,
+                "vulnerabilities": person.vulnerabilities,
+                "notes": person.notes or "",
+            }
+        )
+        names = NameVariantFormSet(
+            prefix="names",
+            initial=[
+                {"full_name": v.full_name, "written_by": v.written_by}
+                for v in person.name_variants.all()
+            ],
+        )
+    return render(
+        request, "records/person_form.html", {"form": form, "names": names, "person": person}
+    )
+
+
+# -- events --------------------------------------------------------------------
+
+
+@capability_required("events.view")
+def event_list_view(request: HttpRequest) -> HttpResponse:
+    form = EventFilterForm(request.GET or None)
+    events = selectors.event_list(request.user, _filters(form, selectors.EventFilters))
+    return render(
+        request, "records/event_list.html", {"form": form, "page": _page(request, events)}
+    )
+
+
+@capability_required("events.view")
+def event_detail_view(request: HttpRequest, code: str) -> HttpResponse:
+    event = selectors.access_event(request.user, code)
+    return render(
+        request,
+        "records/event_detail.html",
+        {
+            "event": event,
+            "act_form": ActForm() if request.user.can("events.edit") else None,
+            "sources": event.sources.all() if request.user.can("sources.view") else [],
+        },
+    )
+
+
+def _event_fields(data: dict) -> dict:
+    return dict(
+        date=data["date"],
+        title=data["title"],
+        place=data["place"] or None,
+        latitude=data["latitude"],
+        longitude=data["longitude"],
+        side=data["side"] or None,
+        border_section=data["border_section"] or None,
+        event_types=data["event_types"],
+        description=data["description"],
+        counts=services.GroupCounts(
+            group_size=data["group_size"],
+            women=data["women_count"],
+            men=data["men_count"],
+            children=data["children_count"],
+        ),
+    )
+
+
+@capability_required("events.edit")
+@require_http_methods(["GET", "POST"])
+def event_create_view(request: HttpRequest) -> HttpResponse:
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.event_create(
+                created_by=request.user, **_event_fields(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Saved {event.code}.")
+            return redirect("event-detail", code=event.code)
+    return render(request, "records/event_form.html", {"form": form, "event": None})
+
+
+@capability_required("events.edit")
+@require_http_methods(["GET", "POST"])
+def event_edit_view(request: HttpRequest, code: str) -> HttpResponse:
+    event = selectors.access_event(request.user, code, for_edit=True)
+    if request.method == "POST":
+        form = EventForm(request.POST)
+        if form.is_valid():
+            try:
+                services.event_update(event=event, **_event_fields(form.cleaned_data))
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"Saved {event.code}.")
+                return redirect("event-detail", code=event.code)
+    else:
+        form = EventForm(
+            initial={
+                "date": event.date.as_input(),
+                "title": event.title,
+                "place": event.place.code if event.place else "",
+                "latitude": event.latitude,
+                "longitude": event.longitude,
+                "side": event.side,
+                "border_section": event.border_section.code if event.border_section else "",
+                "event_types": [t.code for t in event.event_types.all()],
+                "description": event.description or "",
+                "group_size": event.group_size,
+                "women_count": event.women_count,
+                "men_count": event.men_count,
+                "children_count": event.children_count,
+            }
+        )
+    return render(request, "records/event_form.html", {"form": form, "event": event})
+
+
+@capability_required("events.edit")
+@require_POST
+def act_create_view(request: HttpRequest, code: str) -> HttpResponse:
+    event = selectors.access_event(request.user, code, for_edit=True)
+    form = ActForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        victim = None
+        try:
+            if data["victim"]:
+                try:
+                    victim = selectors.access_person(request.user, data["victim"])
+                except Http404:
+                    raise ValidationError(
+                        {"victim": f"no person with code {data['victim']}"}
+                    ) from None
+            services.act_create(
+                event=event,
+                violation_type=data["violation_type"],
+                perpetrator=data["perpetrator"],
+                victim=victim,
+                victim_group_count=data["victim_group_count"],
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Act added.")
+            return redirect("event-detail", code=event.code)
+    return render(
+        request,
+        "records/event_detail.html",
+        {"event": event, "act_form": form, "sources": event.sources.all()},
+        status=400,
+    )
+
+
+# -- sources -------------------------------------------------------------------
+
+
+@capability_required("sources.view")
+def source_list_view(request: HttpRequest) -> HttpResponse:
+    form = SourceFilterForm(request.GET or None)
+    sources = selectors.source_list(request.user, _filters(form, selectors.SourceFilters))
+    return render(
+        request, "records/source_list.html", {"form": form, "page": _page(request, sources)}
+    )
+
+
+@capability_required("sources.view")
+def source_detail_view(request: HttpRequest, code: str) -> HttpResponse:
+    source = selectors.access_source(request.user, code)
+    return render(request, "records/source_detail.html", {"source": source})
+
+
+def _source_links(request, form):
+    events, persons, errors = [], [], {}
+    for code in form.cleaned_data["events"]:
+        try:
+            events.append(selectors.access_event(request.user, code))
+        except Http404:
+            errors["events"] = f"no event with code {code}"
+    for code in form.cleaned_data["persons"]:
+        try:
+            persons.append(selectors.access_person(request.user, code))
+        except Http404:
+            errors["persons"] = f"no person with code {code}"
+    if errors:
+        raise ValidationError(errors)
+    return events, persons
+
+
+def _source_fields(data: dict) -> dict:
+    return dict(
+        kind=data["kind"],
+        received_on=data["received_on"],
+        reliability=data["reliability"],
+        language=data["language"],
+        interpreter_used=data["interpreter_used"],
+        consent=services.Consent(
+            quote=data["consent_quote"],
+            share_un=data["consent_share_un"],
+            publish_anonymously=data["consent_publish_anonymously"],
+            internal_only=data["internal_only"],
+        ),
+        testimony=data["testimony"],
+    )
+
+
+@capability_required("sources.edit")
+@require_http_methods(["GET", "POST"])
+def source_create_view(request: HttpRequest) -> HttpResponse:
+    form = SourceForm(request.POST or None, initial={"internal_only": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            events, persons = _source_links(request, form)
+            source = services.source_create(
+                created_by=request.user,
+                interviewer=request.user,
+                events=events,
+                persons=persons,
+                **_source_fields(form.cleaned_data),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Saved {source.code}.")
+            return redirect("source-detail", code=source.code)
+    return render(request, "records/source_form.html", {"form": form, "source": None})
+
+
+@capability_required("sources.edit")
+@require_http_methods(["GET", "POST"])
+def source_edit_view(request: HttpRequest, code: str) -> HttpResponse:
+    source = selectors.access_source(request.user, code, for_edit=True)
+    if request.method == "POST":
+        form = SourceForm(request.POST)
+        if form.is_valid():
+            try:
+                events, persons = _source_links(request, form)
+                services.source_update(
+                    source=source,
+                    events=events,
+                    persons=persons,
+                    **_source_fields(form.cleaned_data),
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"Saved {source.code}.")
+                return redirect("source-detail", code=source.code)
+    else:
+        form = SourceForm(
+            initial={
+                "kind": source.kind,
+                "received_on": source.received_on,
+                "reliability": source.reliability,
+                "language": source.language,
+                "interpreter_used": source.interpreter_used,
+                "internal_only": source.internal_only,
+                "consent_quote": source.consent_quote,
+                "consent_share_un": source.consent_share_un,
+                "consent_publish_anonymously": source.consent_publish_anonymously,
+                "testimony": source.testimony or "",
+                "events": ", ".join(e.code for e in source.events.all()),
+                "persons": ", ".join(p.code for p in source.persons.all()),
+            }
+        )
+    return render(request, "records/source_form.html", {"form": form, "source": source})

@@ -1,0 +1,25 @@
+"""Navigation shown to a user: only the sections their role may open."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+NAV = [
+    ("dashboard", "Dashboard", "dashboard.view"),
+    ("person-list", "People", "persons.view"),
+    ("event-list", "Events", "events.view"),
+    ("source-list", "Sources", "sources.view"),
+    ("admin:index", "Administration", "admin.site"),
+]
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": [], "can": frozenset()}
+    from bordermonitor.accounts.roles import CAPABILITIES
+
+    return {
+        "nav": [(name, label) for name, label, cap in NAV if user.can(cap)],
+        "can": frozenset(cap for cap in CAPABILITIES if user.can(cap)),
+    }

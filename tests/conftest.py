@@ -1,0 +1,29 @@
+"""Shared fixtures: a master key for the run, seeded vocabularies, users per role."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from bordermonitor.accounts.roles import ROLES
+from bordermonitor.core.keys import create_master_key
+
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    create_master_key(settings.KEY_FILE)
+
+
+@pytest.fixture
+def users(db) -> dict:
+    """One active user per role, keyed by role."""
+    from bordermonitor.accounts.services import user_create
+
+    return {role: user_create(username=f"u-{role}", role=role, password=PASSWORD) for role in ROLES}
+
+
+@pytest.fixture
+def monitor(users):
+    return users["monitor"]
