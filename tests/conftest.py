@@ -12,6 +12,9 @@ PASSWORD = "correct horse battery staple"
 
 
 def pytest_configure(config):
+    # Password hashing is deliberately slow; the suite creates hundreds of users.
+    # Hashing itself is exercised by the sign-in tests whatever the hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     create_master_key(settings.KEY_FILE)
 

@@ -31,7 +31,7 @@ ENCODINGS = [
 
 def _needles(text: str) -> list[bytes]:
     needles = []
-    for part in [text, *text.split()]:
+    for part in [text, *(w for w in text.split() if len(w) >= 4)]:
         for enc in ENCODINGS:
             raw = part.encode(enc)
             needles += [raw, raw.hex().encode(), base64.b64encode(raw)]

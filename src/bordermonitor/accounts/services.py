@@ -24,7 +24,10 @@ def user_create(*, username: str, role: str, password: str, check_password: bool
         raise ValidationError({"username": f"user {username!r} already exists"})
     user = User(username=username, role=role)
     if check_password:
-        validate_password(password, user)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

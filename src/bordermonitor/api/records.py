@@ -231,7 +231,10 @@ def update_event(request: HttpRequest, code: str, payload: EventPatch):
     event = selectors.access_event(request.auth, code, for_edit=True)
     current = event_out(event)
     current["date"] = event.date.as_input()
-    current.update({k: v for k, v in payload.dict(exclude_unset=True).items()})
+    given = payload.dict(exclude_unset=True)
+    if given.get("counts") is not None:  # a partial `counts` changes only what it names
+        given["counts"] = {**current["counts"], **given["counts"]}
+    current.update(given)
     if current.get("date") is None:
         raise ValidationError({"date": "a date (or at least a year) is required"})
     services.event_update(event=event, **_event_kwargs(current))
@@ -343,6 +346,8 @@ def update_source(request: HttpRequest, code: str, payload: SourcePatch):
     for key, value in given.items():
         if value is None and key not in {"events", "persons"}:
             raise ValidationError({key: "may not be null"})
+    if "consent" in given:  # a partial `consent` changes only what it names
+        given["consent"] = {**data["consent"], **given["consent"]}
     data.update(given)
     events, persons = _linked(request, given.get("events"), given.get("persons"))
     services.source_update(
