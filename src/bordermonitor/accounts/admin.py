@@ -30,3 +30,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     )
     readonly_fields = ("key_hash", "hint", "created_at", "last_used_at")
     list_filter = ("revoked_at",)
+
+    def has_add_permission(self, request):
+        return False  # a token's secret is shown once, by `bordermonitor token create`

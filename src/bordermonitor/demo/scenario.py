@@ -300,23 +300,23 @@ class ScenarioBuilder:
         )
         self.counts.sources += 1
 
+    @transaction.atomic
     def build(self, *, persons: int = 520, events: int = 320) -> Counts:
+        """All or nothing: a demo interrupted half-way leaves no half scenario behind."""
         monitor = User.objects.get(username="demo-monitor")
         tracer = User.objects.get(username="demo-tracing-officer")
         people: list[Person] = []
         for i in range(persons):
-            with transaction.atomic():
-                people.append(self.make_person(tracer if i % 3 == 0 else monitor))
+            people.append(self.make_person(tracer if i % 3 == 0 else monitor))
             self.progress("people", i + 1, persons)
         places = list(Place.objects.exclude(kind="facility").select_related("border_section"))
         span = (END - START).days
         days = sorted(START + dt.timedelta(days=self.rng.randrange(span)) for _ in range(events))
         for i, day in enumerate(days):
-            with transaction.atomic():
-                event = self.make_event(monitor, places, people, day)
-                victims = [a.victim for a in event.acts.all() if a.victim_id]
-                for _ in range(self.rng.choice([1, 1, 1, 2])):
-                    self.make_source(monitor, event, victims[:1])
+            event = self.make_event(monitor, places, people, day)
+            victims = [a.victim for a in event.acts.all() if a.victim_id]
+            for _ in range(self.rng.choice([1, 1, 1, 2])):
+                self.make_source(monitor, event, victims[:1])
             self.progress("events", i + 1, events)
         return self.counts
 
