@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from bordermonitor.api.common import Pagination, requires
 from bordermonitor.api.schemas import (
+    Code,
     ConsentIn,
     EventIn,
     EventOut,
@@ -18,6 +19,7 @@ from bordermonitor.api.schemas import (
     PersonIn,
     PersonOut,
     PersonPatch,
+    ShortText,
     SourceIn,
     SourceOut,
     SourcePatch,
@@ -63,10 +65,10 @@ def _names(names: list[NameIn]) -> list[services.NameInput]:
 
 
 class PersonQuery(Schema):
-    name: str = ""
-    nationality: str = ""
-    sex: str = ""
-    vulnerability: str = ""
+    name: ShortText = ""
+    nationality: Code = ""
+    sex: Code = ""
+    vulnerability: Code = ""
 
 
 @router.get("/persons", response=list[PersonOut], tags=["persons"])
@@ -112,13 +114,13 @@ def create_person(request: HttpRequest, payload: PersonIn):
 
 @router.get("/persons/{code}", response=PersonOut, tags=["persons"])
 @requires("persons.view")
-def read_person(request: HttpRequest, code: str):
+def read_person(request: HttpRequest, code: Code):
     return person_out(selectors.access_person(request.auth, code))
 
 
 @router.patch("/persons/{code}", response=PersonOut, tags=["persons"])
 @requires("persons.edit")
-def update_person(request: HttpRequest, code: str, payload: PersonPatch):
+def update_person(request: HttpRequest, code: Code, payload: PersonPatch):
     person = selectors.access_person(request.auth, code, for_edit=True)
     given = payload.dict(exclude_unset=True)
     changes = {k: v for k, v in given.items() if k not in {"names", "birth"}}
@@ -174,11 +176,11 @@ def event_out(e: Event) -> dict:
 class EventQuery(Schema):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    place: str = ""
-    border_section: str = ""
-    side: str = ""
-    event_type: str = ""
-    violation_type: str = ""
+    place: Code = ""
+    border_section: Code = ""
+    side: ShortText = ""
+    event_type: Code = ""
+    violation_type: Code = ""
 
 
 def _event_kwargs(data: dict) -> dict:
@@ -221,13 +223,13 @@ def create_event(request: HttpRequest, payload: EventIn):
 
 @router.get("/events/{code}", response=EventOut, tags=["events"])
 @requires("events.view")
-def read_event(request: HttpRequest, code: str):
+def read_event(request: HttpRequest, code: Code):
     return event_out(selectors.access_event(request.auth, code))
 
 
 @router.patch("/events/{code}", response=EventOut, tags=["events"])
 @requires("events.edit")
-def update_event(request: HttpRequest, code: str, payload: EventPatch):
+def update_event(request: HttpRequest, code: Code, payload: EventPatch):
     event = selectors.access_event(request.auth, code, for_edit=True)
     current = event_out(event)
     current["date"] = event.date.as_input()
@@ -265,7 +267,7 @@ def source_out(s: Source) -> dict:
 
 
 class SourceQuery(Schema):
-    kind: str = ""
+    kind: Code = ""
     received_from: dt.date | None = None
     received_to: dt.date | None = None
 
@@ -333,13 +335,13 @@ def create_source(request: HttpRequest, payload: SourceIn):
 
 @router.get("/sources/{code}", response=SourceOut, tags=["sources"])
 @requires("sources.view")
-def read_source(request: HttpRequest, code: str):
+def read_source(request: HttpRequest, code: Code):
     return source_out(selectors.access_source(request.auth, code))
 
 
 @router.patch("/sources/{code}", response=SourceOut, tags=["sources"])
 @requires("sources.edit")
-def update_source(request: HttpRequest, code: str, payload: SourcePatch):
+def update_source(request: HttpRequest, code: Code, payload: SourcePatch):
     source = selectors.access_source(request.auth, code, for_edit=True)
     data = source_out(source)
     given = payload.dict(exclude_unset=True)

@@ -61,4 +61,8 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError):
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # ninja's "Cannot parse request body": blame the body, like any other field error
+        detail = [{"field": "body", "message": "the request body is not valid JSON"}]
+        return api.create_response(request, {"detail": detail}, status=400)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

@@ -457,6 +457,8 @@ def _check_source(errors, kind, received_on, reliability, language, consent, tes
         errors["received_on"] = "the date the information was received is required"
     elif received_on > today():
         errors["received_on"] = f"{received_on:%Y-%m-%d} is in the future"
+    elif received_on.year < 2000:
+        errors["received_on"] = "a date before 2000 is outside what this system records"
     if language and language not in LANGUAGE_CODES:
         errors["language"] = f"{language!r} is not a known language code"
     if consent.internal_only and (consent.quote or consent.share_un or consent.publish_anonymously):
