@@ -30,3 +30,18 @@ def users(db) -> dict:
 @pytest.fixture
 def monitor(users):
     return users["monitor"]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_vocabularies(request):
+    """Transactional tests (live server, leak checks) flush every table after they run,
+    vocabularies seeded by migration included; put the packaged terms back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        from bordermonitor.core.services import vocabularies_seed
+
+        request.getfixturevalue("transactional_db")
+        vocabularies_seed()
