@@ -37,6 +37,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # sources: testimonies, interviews, consent
     "sources.view": CASEWORKERS,
     "sources.edit": frozenset({COORDINATOR, MONITOR, LAWYER}),
+    # evidence files: working copies (metadata stripped) and the sealed originals
+    "evidence.view": CASEWORKERS,
+    "evidence.upload": frozenset({COORDINATOR, MONITOR, LAWYER}),
+    "evidence.download_original": frozenset({COORDINATOR}),
     # accounts, vocabularies, keys (Django admin site)
     "admin.site": frozenset({ADMIN}),
 }

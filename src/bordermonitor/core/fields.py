@@ -83,7 +83,10 @@ class _EncryptedField(models.BinaryField):
         return value is None or value == ""
 
     def _aad(self, instance) -> bytes:
-        return associated_data(instance._meta.db_table, instance.pk, self.column)
+        # A model whose primary key is assigned by the database (not a UUID) names
+        # its row by something known before the INSERT: `encryption_row_id()`.
+        row_id = getattr(instance, "encryption_row_id", lambda: instance.pk)()
+        return associated_data(instance._meta.db_table, row_id, self.column)
 
     def _where(self, instance) -> str:
         code = getattr(instance, "code", None) or instance.pk
@@ -106,8 +109,8 @@ class _EncryptedField(models.BinaryField):
             return value.blob
         if self.is_empty(value):
             return None
-        if model_instance.pk is None:
-            raise ValueError(f"{model_instance._meta.label} needs its UUID before sealing")
+        if getattr(model_instance, "encryption_row_id", lambda: model_instance.pk)() is None:
+            raise ValueError(f"{model_instance._meta.label} needs its row id before sealing")
         return seal(
             self.to_bytes(value),
             key_id=model_instance.encryption_key_id(),

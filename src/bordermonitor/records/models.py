@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from bordermonitor.core.dates import PRECISIONS, FuzzyDate
-from bordermonitor.core.fields import EncryptedTextField
+from bordermonitor.core.fields import EncryptedJSONField, EncryptedTextField
 from bordermonitor.core.models import (
     SIDE_CHOICES,
     BorderSection,
@@ -189,6 +189,14 @@ class Event(ProtectedRecord):
     women_count = models.PositiveIntegerField(null=True, blank=True)
     men_count = models.PositiveIntegerField(null=True, blank=True)
     children_count = models.PositiveIntegerField(null=True, blank=True)
+    previous_event = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next_event",
+        help_text="the event just before this one in the same person's or group's story",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -215,8 +223,17 @@ class Act(models.Model):
     victim_group_count = models.PositiveIntegerField(
         null=True, blank=True, help_text="unnamed victims, when no person is named"
     )
+    victim_group_women = models.PositiveIntegerField(null=True, blank=True)
+    victim_group_men = models.PositiveIntegerField(null=True, blank=True)
+    victim_group_children = models.PositiveIntegerField(null=True, blank=True)
+    victim_group_vulnerabilities = models.JSONField(default=list, blank=True)
     violation_type = models.ForeignKey(ViolationType, on_delete=models.PROTECT)
     perpetrator = models.ForeignKey(Perpetrator, on_delete=models.PROTECT)
+    left_without_identity_document = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="after a confiscation or destruction: is the person now without any ID?",
+    )
     notes = EncryptedTextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -277,7 +294,9 @@ class Source(ProtectedRecord):
         "internal only", default=True, help_text="never leaves the organisation in any form"
     )
     testimony = EncryptedTextField()
-    events = models.ManyToManyField(Event, blank=True, related_name="sources")
+    events = models.ManyToManyField(
+        Event, blank=True, related_name="sources", through="SourceEvent"
+    )
     persons = models.ManyToManyField(Person, blank=True, related_name="sources")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -294,3 +313,148 @@ class Source(ProtectedRecord):
                 name="internal_only_source_has_no_release_consent",
             )
         ]
+
+
+class SourceEvent(models.Model):
+    """A source describing an event, with that source's own version where it differs.
+
+    Several witnesses of one incident attach to the same Event, so the group is
+    counted once; each keeps its account here.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+    account = EncryptedTextField(help_text="this source's version of the event")
+
+    class Meta:
+        db_table = "records_source_events"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "event"], name="one_link_per_source_and_event"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.code} on {self.event.code}"
+
+    def encryption_row_id(self) -> str | None:
+        if self.source_id is None or self.event_id is None:
+            return None
+        return f"{self.source_id}:{self.event_id}"
+
+    def encryption_key_id(self):
+        return self.source.data_key_id
+
+
+ITEM_CHOICES = [
+    ("passport", "passport"),
+    ("id_card", "ID card"),
+    ("residence_permit", "residence permit"),
+    ("visa", "visa or travel document"),
+    ("phone", "phone"),
+    ("sim_card", "SIM card"),
+    ("money", "money"),
+    ("other", "other belongings"),
+]
+ITEM_FATE_CHOICES = [
+    ("kept", "kept by the perpetrator"),
+    ("destroyed", "destroyed"),
+    ("returned", "returned"),
+    ("unknown", "unknown"),
+]
+IDENTITY_DOCUMENTS = {"passport", "id_card", "residence_permit", "visa"}
+
+
+class ConfiscatedItem(models.Model):
+    """An item taken or destroyed in a confiscation or destruction act."""
+
+    act = models.ForeignKey(Act, on_delete=models.CASCADE, related_name="items")
+    item = models.CharField(max_length=20, choices=ITEM_CHOICES)
+    fate = models.CharField(max_length=12, choices=ITEM_FATE_CHOICES, default="unknown")
+    quantity = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_display()} ({self.get_fate_display()})"
+
+
+class TestimonyTranslation(models.Model):
+    """A translation of a source's testimony, attributed to its translator."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=4, choices=LANGUAGE_CHOICES)
+    text = EncryptedTextField()
+    translator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    translator_name = models.CharField(
+        max_length=200, blank=True, help_text="when the translator has no account"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_language_display()} translation of {self.source.code}"
+
+    def encryption_key_id(self):
+        return self.source.data_key_id
+
+
+ATTACHMENT_KIND_CHOICES = [("image", "image"), ("audio", "audio"), ("document", "document")]
+
+
+class Attachment(ProtectedRecord):
+    """Evidence file: the original kept encrypted and unaltered (chain of custody), and a
+    working copy without location or camera metadata for everything else."""
+
+    CODE_PREFIX = "A"
+
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    kind = models.CharField(max_length=10, choices=ATTACHMENT_KIND_CHOICES)
+    content_type = models.CharField(max_length=100)
+    original_name = EncryptedTextField(help_text="file names often carry names; sealed")
+    original_size = models.PositiveBigIntegerField()
+    sha256 = models.CharField("SHA-256 of the original", max_length=64)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField()
+    working_content_type = models.CharField(max_length=100, blank=True)
+    working_size = models.PositiveBigIntegerField(null=True, blank=True)
+    metadata_removed = models.JSONField(
+        default=list, blank=True, help_text="what was stripped from the working copy"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(source__isnull=False) | models.Q(event__isnull=False),
+                name="attachment_belongs_to_a_source_or_event",
+            )
+        ]
+
+
+class Draft(ProtectedRecord):
+    """Work in progress in the intake flow, saved as the monitor types (sealed)."""
+
+    CODE_PREFIX = "D"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, default="intake")
+    step = models.PositiveSmallIntegerField(default=1)
+    payload = EncryptedJSONField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
