@@ -16,6 +16,9 @@ def pytest_configure(config):
     # Hashing itself is exercised by the sign-in tests whatever the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # WhiteNoise warns when STATIC_ROOT is missing; in tests files come from the app
+    # finders (WHITENOISE_USE_FINDERS), so an empty directory is enough.
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
     create_master_key(settings.KEY_FILE)
 
 
