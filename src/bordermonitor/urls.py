@@ -29,6 +29,7 @@ urlpatterns = [
     path("login/", web.login_view, name="login"),
     path("logout/", web.logout_view, name="logout"),
     path("health/", web.health_view, name="health"),
+    path("language/", web.language_set_view, name="language-set"),
     path("admin/", admin.site.urls),
     path("api/v1/", _api_patterns()),
     path("", include("bordermonitor.records.urls")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -14,6 +15,12 @@ from bordermonitor.accounts.roles import ADMIN, ROLE_CHOICES, has_capability
 
 class User(AbstractUser):
     role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="interface language; empty follows the browser",
+    )
 
     def can(self, capability: str) -> bool:
         return self.is_active and has_capability(self.role, capability)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -63,6 +64,17 @@ def api_token_authenticate(secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """Each user reads the interface in their own language, whatever the browser says."""
+    allowed = [code for code, _ in settings.LANGUAGES]
+    if language not in allowed:
+        raise ValidationError({"language": f"choose one of {', '.join(allowed)}"})
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
 
 
 @transaction.atomic

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 NAV = [
-    ("dashboard", "Dashboard", "dashboard.view"),
-    ("person-list", "People", "persons.view"),
-    ("event-list", "Events", "events.view"),
-    ("source-list", "Sources", "sources.view"),
-    ("admin:index", "Administration", "admin.site"),
+    ("dashboard", _("Dashboard"), "dashboard.view"),
+    ("person-list", _("People"), "persons.view"),
+    ("event-list", _("Events"), "events.view"),
+    ("source-list", _("Sources"), "sources.view"),
+    ("admin:index", _("Administration"), "admin.site"),
 ]
 
 
