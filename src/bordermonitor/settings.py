@@ -7,6 +7,8 @@ BM_DEBUG      1 for development and the demo; 0 (default) is production mode
 BM_ALLOWED_HOSTS  comma-separated host names (default 127.0.0.1,localhost)
 BM_HTTPS      in production mode, whether the site is served over HTTPS (default 1)
 BM_UPLOAD_MAX_BYTES  largest accepted upload (default 25 MiB)
+BM_EVIDENCE_MAX_BYTES  largest accepted evidence file (default 25 MiB)
+BM_MAP_TILES_URL  map background tile URL template ({z}/{x}/{y}); default none: no tiles
 """
 
 from __future__ import annotations
@@ -106,7 +108,16 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    DATABASES["default"]["OPTIONS"].update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            # Read the file through memory mapping: every request opens a new connection
+            # (conn_max_age=0) with a cold page cache; mapped pages come from the OS cache
+            # without a system call each, which halves the time of big list queries.
+            "init_command": "PRAGMA mmap_size=1073741824",
+        }
+    )
     if os.environ.get("BM_TEST_SQLITE_FILE"):
         # Tests that inspect the database file on disk need a real file, not :memory:.
         DATABASES["default"]["TEST"] = {"NAME": os.environ["BM_TEST_SQLITE_FILE"]}
@@ -159,6 +170,13 @@ if HTTPS:
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("BM_UPLOAD_MAX_BYTES", str(25 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# A long testimony (many events, acts and victims on one intake screen) posts more
+# than Django's default 1000 fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Evidence files (photos, scans, recordings).  Uploads are held in memory, never in a
+# plaintext temporary file, and only up to this size; see records.uploads.
+EVIDENCE_MAX_BYTES = int(os.environ.get("BM_EVIDENCE_MAX_BYTES", str(25 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = ["bordermonitor.records.uploads.BoundedMemoryUploadHandler"]
 
 # Logs never carry names, contacts or testimony text: loggers get record codes only.
 LOGGING = {
@@ -172,6 +190,12 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# Map background tiles: none by default, so the map works offline and tells no tile
+# server which stretch of border is being looked at.  BM_MAP_TILES_ATTRIBUTION is shown
+# under the map when tiles are used.
+BM_MAP_TILES_URL = os.environ.get("BM_MAP_TILES_URL", "").strip()
+BM_MAP_TILES_ATTRIBUTION = os.environ.get("BM_MAP_TILES_ATTRIBUTION", "").strip()
 
 # Which day counts as "today" for rules such as "an event cannot be in the future".
 BM_DEMO_SEED = int(os.environ.get("BM_DEMO_SEED", "2024"))

@@ -33,4 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", _api_patterns()),
     path("", include("bordermonitor.records.urls")),
+    path("", include("bordermonitor.records.urls_intake")),
+    path("", include("bordermonitor.records.urls_evidence")),
+    path("", include("bordermonitor.records.urls_map")),
 ]

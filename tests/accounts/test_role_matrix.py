@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -34,8 +35,9 @@ from bordermonitor.accounts.roles import ADMIN, ANALYST, CAPABILITIES, MONITOR, 
 from bordermonitor.accounts.services import api_token_create, api_token_revoke
 from bordermonitor.api.v1 import api
 from bordermonitor.core.dates import parse_fuzzy_date
-from bordermonitor.records import services
+from bordermonitor.records import evidence, services
 from bordermonitor.urls import PUBLIC_VIEW_NAMES
+from tests.records.evidence_samples import tiny_jpeg
 
 ADMIN_NAMESPACE = "admin"
 API_NAMESPACE = "api-v1"
@@ -180,7 +182,8 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def records(monitor) -> dict[str, str]:
-    """One person, one event with an act against that person, one source linking both."""
+    """One person, one event with an act against that person, one source linking both,
+    and a photo attached to the source."""
     person = services.person_create(
         names=[services.NameInput(n, "relative") for n in NAMES],
         created_by=monitor,
@@ -207,10 +210,24 @@ def records(monitor) -> dict[str, str]:
         events=[event],
         persons=[person],
     )
-    return {"person": person.code, "event": event.code, "source": source.code}
+    attachment = evidence.attachment_create(
+        uploaded_by=monitor, file=tiny_jpeg(), name="photo.jpg", source=source
+    )
+    return {
+        "person": person.code,
+        "event": event.code,
+        "source": source.code,
+        "attachment": attachment.code,
+    }
 
 
-CODE_KIND_BY_PREFIX = {"person-": "person", "event-": "event", "act-": "event", "source-": "source"}
+CODE_KIND_BY_PREFIX = {
+    "person-": "person",
+    "event-": "event",
+    "act-": "event",
+    "source-": "source",
+    "evidence-": "attachment",
+}
 
 
 def page_url(route: Route, records: dict[str, str]) -> str:
@@ -230,16 +247,27 @@ def page_url(route: Route, records: dict[str, str]) -> str:
 def api_url(op: ApiOperation, records: dict[str, str]) -> str:
     kwargs = {}
     if "{code}" in op.route:
-        kinds = {"persons": "person", "events": "event", "sources": "source"}
+        kinds = {
+            "persons": "person",
+            "events": "event",
+            "sources": "source",
+            "attachments": "attachment",
+        }
         assert op.resource in kinds, f"{op}: cannot tell which record's code to use"
         kwargs["code"] = records[kinds[op.resource]]
     return reverse(f"{API_NAMESPACE}:{op.url_name}", kwargs=kwargs)
+
+
+# Write routes that take a file as multipart/form-data instead of a JSON body.
+MULTIPART_ROUTES = {"/sources/{code}/attachments", "/events/{code}/attachments"}
 
 
 def api_payload(op: ApiOperation, records: dict[str, str]) -> dict | None:
     """A valid body for every write operation; a new write route needs one here."""
     if op.method in {"GET", "HEAD", "DELETE"}:
         return None
+    if op.route in MULTIPART_ROUTES:
+        return {"file": SimpleUploadedFile("photo.jpg", tiny_jpeg(), content_type="image/jpeg")}
     payloads = {
         ("POST", "persons"): {
             "names": [{"full_name": "Test Person", "written_by": "self"}],
@@ -267,6 +295,9 @@ def call_api(client: Client, op: ApiOperation, records, token: str | None = None
     url = api_url(op, records)
     if payload is None:
         return client.generic(op.method, url, headers=headers)
+    if op.route in MULTIPART_ROUTES:
+        assert op.method == "POST", f"{op}: multipart bodies are sent with POST"
+        return client.post(url, payload, headers=headers)
     return client.generic(
         op.method, url, json.dumps(payload), content_type="application/json", headers=headers
     )

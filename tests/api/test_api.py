@@ -276,6 +276,144 @@ def test_event_filters_side_and_type(api):
     assert _event_codes(api, event_type="death") == set()
 
 
+def _act(event_code: str, violation_type: str, perpetrator: str, victim: str | None = None, **kw):
+    """Acts have no API route of their own yet: record them through the service."""
+    from bordermonitor.records import services
+
+    return services.act_create(
+        event=Event.objects.get(code=event_code),
+        violation_type=violation_type,
+        perpetrator=perpetrator,
+        victim=Person.objects.get(code=victim) if victim else None,
+        **kw,
+    )
+
+
+@pytest.fixture
+def finding(api) -> dict:
+    """Two people, three events with acts, a source: what the finding tests search."""
+    syrian = new_person(
+        api, "Rahel Haddad", nationality="SYR", sex="f", vulnerabilities=["pregnant"]
+    )
+    afghan = new_person(api, "Ahmad Karimi", nationality="AFG", sex="m")
+    kuznica = new_event(api, "2024-03-15", place="kuznica", event_types=["pushback"])["code"]
+    _act(kuznica, "pushback", "pl-border-guard", syrian["code"])
+    group = _act(kuznica, "dog-attack", "pl-border-guard", victim_group_count=5)
+    type(group).objects.filter(pk=group.pk).update(victim_group_vulnerabilities=["child"])
+    march = new_event(api, "March 2024", side="LT", event_types=["apprehension"])["code"]
+    _act(march, "beating", "lt-sbgs", afghan["code"])
+    bruzgi = new_event(api, "2024-04-02", place="bruzgi")["code"]
+    status, _ = api.post(
+        "/sources", {"kind": "media", "received_on": "2024-04-03", "events": [bruzgi]}
+    )
+    assert status == 201
+    return {
+        "kuznica": kuznica,
+        "march": march,
+        "bruzgi": bruzgi,
+        "syrian": syrian["code"],
+        "afghan": afghan["code"],
+    }
+
+
+def test_event_list_nests_acts_and_victims_by_code_never_by_name(api, finding):
+    status, page = api.get("/events", place="kuznica")
+    assert status == 200, page
+    (event,) = page["items"]
+    assert event["acts"] == [
+        {
+            "violation_type": "pushback",
+            "perpetrator": "pl-border-guard",
+            "victim": {"code": finding["syrian"], "nationality": "SYR", "sex": "f"},
+            "victim_group": None,
+        },
+        {
+            "violation_type": "dog-attack",
+            "perpetrator": "pl-border-guard",
+            "victim": None,
+            "victim_group": {
+                "count": 5,
+                "women": None,
+                "men": None,
+                "children": None,
+                "vulnerabilities": ["child"],
+            },
+        },
+    ]
+    assert api.get(f"/events/{finding['kuznica']}")[1]["acts"] == event["acts"]
+    everything = json.dumps(api.get("/events", limit=500)[1], ensure_ascii=False)
+    assert "Rahel" not in everything and "Haddad" not in everything
+
+
+def test_event_filters_on_acts_victims_and_sources(api, finding):
+    f = finding
+    assert _event_codes(api, violation_type="pushback") == {f["kuznica"]}
+    assert _event_codes(api, perpetrator="pl-border-guard") == {f["kuznica"]}
+    assert _event_codes(api, perpetrator="lt-sbgs") == {f["march"]}
+    assert _event_codes(api, violation_type="dog-attack", nationality="SYR") == set()  # one act
+    assert _event_codes(api, nationality="SYR") == {f["kuznica"]}
+    assert _event_codes(api, nationality="AFG") == {f["march"]}
+    assert _event_codes(api, vulnerability="pregnant") == {f["kuznica"]}  # the person's flag
+    assert _event_codes(api, vulnerability="child") == {f["kuznica"]}  # the group's flag
+    assert _event_codes(api, vulnerability="disabled") == set()
+    assert _event_codes(api, source_kind="media") == {f["bruzgi"]}
+    assert _event_codes(api, source_kind="interview") == set()
+    assert _event_codes(api, victim_name="haddad") == {f["kuznica"]}
+    assert _event_codes(api, victim_name="Карими") == {f["march"]}
+    assert _event_codes(api, victim_name="nobody") == set()
+    march = {"date_from": "2024-03-10", "date_to": "2024-03-20"}
+    assert _event_codes(api, **march) == {f["kuznica"], f["march"]}
+    assert _event_codes(api, **march, date_mode="overlap") == {f["kuznica"], f["march"]}
+    assert _event_codes(api, **march, date_mode="within") == {f["kuznica"]}
+
+    status, data = api.get("/events", date_mode="sometime")
+    assert status == 422
+    assert fields_of(data) == {"date_mode"}
+    status, data = api.get("/events", vulnerability='"child"')
+    assert status == 422
+    assert fields_of(data) == {"vulnerability"}
+
+
+def test_person_timeline(api, finding):
+    from bordermonitor.records.models import Source
+
+    syrian = finding["syrian"]
+    earlier = new_event(api, "2023", side="PL")["code"]
+    _act(earlier, "pushback", "pl-border-guard", syrian)
+    status, _ = api.post(
+        "/sources", {"kind": "interview", "received_on": "2024-03-20", "persons": [syrian]}
+    )
+    assert status == 201
+    source = Source.objects.get(kind="interview").code
+
+    status, data = api.get(f"/persons/{syrian}/timeline")
+    assert status == 200, data
+    assert data["code"] == syrian
+    assert [(e["kind"], e["code"]) for e in data["entries"]] == [
+        ("event", earlier),
+        ("event", finding["kuznica"]),
+        ("source", source),
+        ("record", syrian),
+    ]
+    first = data["entries"][0]
+    assert (first["date"], first["date_earliest"], first["date_latest"]) == (
+        "2023",
+        "2023-01-01",
+        "2023-12-31",
+    )
+    assert first["date_precision"] == "year"
+    assert data["entries"][1]["summary"].startswith("pushback by Polish Border Guard")
+    assert "Rahel" not in json.dumps(data, ensure_ascii=False)
+
+    assert api.get("/persons/P-2024-99999/timeline") == (404, {"detail": "not found"})
+
+
+def test_person_timeline_is_refused_to_the_analyst(users, finding):
+    _, token = api_token_create(user=users["analyst"])
+    status, _ = Api(token).get(f"/persons/{finding['syrian']}/timeline")
+    assert status == 403
+
+
 # -- sources -----------------------------------------------------------------------------
 
 
@@ -446,6 +584,7 @@ def test_openapi_lists_the_routes(client):
     response = client.get(f"{API}/openapi.json")
     assert response.status_code == 200
     schema = response.json()
+    assert "get" in schema["paths"]["/api/v1/persons/{code}/timeline"]
     for path in ("/api/v1/persons", "/api/v1/events", "/api/v1/sources"):
         assert {"get", "post"} <= set(schema["paths"][path]), path
         assert {"get", "patch"} <= set(schema["paths"][path + "/{code}"]), path

@@ -1,17 +1,20 @@
 """/api/v1/persons, /events, /sources: thin handlers over records.services and selectors."""
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from bordermonitor.accounts.models import User
 from bordermonitor.api.common import Pagination, requires
 from bordermonitor.api.schemas import (
     Code,
     ConsentIn,
+    DateMode,
     EventIn,
     EventOut,
     EventPatch,
@@ -23,6 +26,7 @@ from bordermonitor.api.schemas import (
     SourceIn,
     SourceOut,
     SourcePatch,
+    TimelineOut,
     _fuzzy,
 )
 from bordermonitor.records import selectors, services
@@ -118,6 +122,29 @@ def read_person(request: HttpRequest, code: Code):
     return person_out(selectors.access_person(request.auth, code))
 
 
+@router.get("/persons/{code}/timeline", response=TimelineOut, tags=["persons"])
+@requires("persons.view")
+def read_person_timeline(request: HttpRequest, code: Code):
+    """Every event, source and record about one person, oldest first (by the earliest
+    day each date may mean)."""
+    person, entries = selectors.person_timeline(request.auth, code)
+    return {
+        "code": person.code,
+        "entries": [
+            {
+                "date": str(e.date),
+                "date_earliest": e.date.earliest,
+                "date_latest": e.date.latest,
+                "date_precision": e.date.precision,
+                "kind": e.kind,
+                "code": e.code,
+                "summary": e.summary,
+            }
+            for e in entries
+        ],
+    }
+
+
 @router.patch("/persons/{code}", response=PersonOut, tags=["persons"])
 @requires("persons.edit")
 def update_person(request: HttpRequest, code: Code, payload: PersonPatch):
@@ -140,7 +167,26 @@ def update_person(request: HttpRequest, code: Code, payload: PersonPatch):
 # -- events --------------------------------------------------------------------
 
 
-def event_out(e: Event) -> dict:
+def _act_out(a: selectors.ActSummary) -> dict:
+    return {
+        "violation_type": a.violation_type,
+        "perpetrator": a.perpetrator,
+        "victim": None
+        if a.victim is None
+        else {"code": a.victim.code, "nationality": a.victim.nationality, "sex": a.victim.sex},
+        "victim_group": None
+        if a.group is None
+        else {
+            "count": a.group.count,
+            "women": a.group.women,
+            "men": a.group.men,
+            "children": a.group.children,
+            "vulnerabilities": a.group.vulnerabilities,
+        },
+    }
+
+
+def event_out(e: Event, user: User) -> dict:
     return {
         "code": e.code,
         "date": str(e.date),
@@ -161,26 +207,28 @@ def event_out(e: Event) -> dict:
             "men": e.men_count,
             "children": e.children_count,
         },
-        "acts": [
-            {
-                "violation_type": a.violation_type.code,
-                "perpetrator": a.perpetrator.code,
-                "victim": a.victim.code if a.victim else None,
-                "victim_group_count": a.victim_group_count,
-            }
-            for a in e.acts.all()
-        ],
+        "acts": [_act_out(a) for a in selectors.act_summaries(user, e)],
     }
 
 
 class EventQuery(Schema):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    date_mode: DateMode = Field(
+        "overlap",
+        description="overlap: events that may fall in the period (a 'March 2024' event "
+        "is in 10–12 March); within: only events certainly inside it",
+    )
     place: Code = ""
     border_section: Code = ""
     side: ShortText = ""
     event_type: Code = ""
     violation_type: Code = ""
+    perpetrator: Code = ""
+    nationality: Code = Field("", description="victims' nationality, ISO 3166-1 alpha-3")
+    vulnerability: Code = Field("", description="a victim's or victim group's vulnerability")
+    source_kind: Code = Field("", description="events with at least one source of this kind")
+    victim_name: ShortText = Field("", description="a victim's name (exact words, any script)")
 
 
 def _event_kwargs(data: dict) -> dict:
@@ -204,34 +252,72 @@ def _event_kwargs(data: dict) -> dict:
     }
 
 
+class EventPagination(Pagination):
+    """limit/offset paging whose `count` may be capped (see `count_exact`)."""
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(
+            description="matching events; when `count_exact` is false, more than this many"
+        )
+        count_exact: bool = Field(
+            description="false when filters on acts, victims, types or sources matched more "
+            f"than {selectors.COUNT_CAP} events: they are not all counted (page on with "
+            "`offset` until `items` is empty)"
+        )
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        counted = queryset.counted()  # first: it decides how the page is looked up
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page["count_exact"] = counted.exact
+        return page
+
+
+class _CountedEvents(_LazyMap):
+    """Events for the API: counted the way the list counts, then converted page by page."""
+
+    def __init__(self, user: User, filters: selectors.EventFilters):
+        super().__init__(None, lambda e: event_out(e, user))
+        self.user, self.filters = user, filters
+        self._count: selectors.ListCount | None = None
+
+    def counted(self) -> selectors.ListCount:
+        if self._count is None:
+            self._count = selectors.event_count(self.user, self.filters)
+            self.queryset = selectors.event_list(
+                self.user, self.filters, with_acts=True, many=not self._count.exact
+            )
+        return self._count
+
+    def count(self):
+        return self.counted().value
+
+
 @router.get("/events", response=list[EventOut], tags=["events"])
 @requires("events.view")
-@paginate(Pagination)
+@paginate(EventPagination)
 def list_events(request: HttpRequest, filters: Query[EventQuery]):
-    qs = selectors.event_list(
-        request.auth, selectors.EventFilters(**filters.dict())
-    ).prefetch_related("acts__violation_type", "acts__perpetrator", "acts__victim")
-    return _LazyMap(qs, event_out)
+    return _CountedEvents(request.auth, selectors.EventFilters(**filters.dict()))
 
 
 @router.post("/events", response={201: EventOut}, tags=["events"])
 @requires("events.edit")
 def create_event(request: HttpRequest, payload: EventIn):
     event = services.event_create(created_by=request.auth, **_event_kwargs(payload.dict()))
-    return 201, event_out(selectors.access_event(request.auth, event.code))
+    return 201, event_out(selectors.access_event(request.auth, event.code), request.auth)
 
 
 @router.get("/events/{code}", response=EventOut, tags=["events"])
 @requires("events.view")
 def read_event(request: HttpRequest, code: Code):
-    return event_out(selectors.access_event(request.auth, code))
+    return event_out(selectors.access_event(request.auth, code), request.auth)
 
 
 @router.patch("/events/{code}", response=EventOut, tags=["events"])
 @requires("events.edit")
 def update_event(request: HttpRequest, code: Code, payload: EventPatch):
     event = selectors.access_event(request.auth, code, for_edit=True)
-    current = event_out(event)
+    current = event_out(event, request.auth)
     current["date"] = event.date.as_input()
     given = payload.dict(exclude_unset=True)
     if given.get("counts") is not None:  # a partial `counts` changes only what it names
@@ -240,7 +326,7 @@ def update_event(request: HttpRequest, code: Code, payload: EventPatch):
     if current.get("date") is None:
         raise ValidationError({"date": "a date (or at least a year) is required"})
     services.event_update(event=event, **_event_kwargs(current))
-    return event_out(selectors.access_event(request.auth, code))
+    return event_out(selectors.access_event(request.auth, code), request.auth)
 
 
 # -- sources -------------------------------------------------------------------

@@ -156,11 +156,27 @@ class EventPatch(Schema):
         return v
 
 
+class VictimOut(Schema):
+    code: str | None = Field(
+        description="the person's code; null for a role that may not open people"
+    )
+    nationality: str | None = Field(description="ISO 3166-1 alpha-3")
+    sex: str
+
+
+class VictimGroupOut(Schema):
+    count: int | None
+    women: int | None
+    men: int | None
+    children: int | None
+    vulnerabilities: list[str]
+
+
 class ActOut(Schema):
     violation_type: str
     perpetrator: str
-    victim: str | None
-    victim_group_count: int | None
+    victim: VictimOut | None = Field(description="a named victim, by code (never by name)")
+    victim_group: VictimGroupOut | None = Field(description="unnamed victims, when no one is named")
 
 
 class EventOut(Schema):
@@ -229,3 +245,21 @@ class SourceOut(Schema):
     testimony: str
     events: list[str]
     persons: list[str]
+
+
+DateMode = Literal["overlap", "within"]
+
+
+class TimelineEntryOut(Schema):
+    date: str = Field(description="as people write it, e.g. 'March 2024'")
+    date_earliest: dt.date
+    date_latest: dt.date
+    date_precision: str
+    kind: str = Field(description="event, source, record, ... (more kinds as they are added)")
+    code: str
+    summary: str
+
+
+class TimelineOut(Schema):
+    code: str
+    entries: list[TimelineEntryOut]

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from bordermonitor.api.attachments import router as attachments_router
 from bordermonitor.api.common import BearerToken
 from bordermonitor.api.records import router as records_router
 from bordermonitor.records.selectors import AccessDenied
@@ -19,6 +20,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("/", records_router)
+api.add_router("/", attachments_router)
 
 
 def _field_errors(exc: ValidationError) -> list[dict[str, str]]:

@@ -116,6 +116,10 @@ class Person(ProtectedRecord):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # only the few people with flags are read (selectors._listed)
+            models.Index(fields=["vulnerabilities"], name="person_vulnerable_idx"),
+        ]
 
     @property
     def birth(self) -> FuzzyDate | None:
@@ -203,7 +207,12 @@ class Event(ProtectedRecord):
 
     class Meta:
         ordering = ["-date_earliest", "-created_at"]
-        indexes = [models.Index(fields=["date_earliest", "date_latest"])]
+        indexes = [
+            models.Index(fields=["date_earliest", "date_latest"]),
+            # a side or border section plus a period, read newest first without sorting
+            models.Index(fields=["side", "date_earliest"], name="event_side_date_idx"),
+            models.Index(fields=["border_section", "date_earliest"], name="event_section_date_idx"),
+        ]
 
     @property
     def date(self) -> FuzzyDate:
@@ -244,6 +253,17 @@ class Act(models.Model):
                 condition=models.Q(victim__isnull=False) | models.Q(victim_group_count__gt=0),
                 name="act_has_a_victim",
             )
+        ]
+        indexes = [
+            # "does this event have a pushback (by ...)": one index probe per event, and
+            # the reason SQLite, which keeps no statistics unless told to, does not walk
+            # every pushback in the table for each event instead
+            models.Index(fields=["event", "violation_type"], name="act_event_violation_idx"),
+            models.Index(fields=["event", "perpetrator"], name="act_event_perpetrator_idx"),
+            # only the few acts whose group has flags are read (selectors._listed)
+            models.Index(
+                fields=["victim_group_vulnerabilities", "event"], name="act_group_vulnerable_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -304,6 +324,11 @@ class Source(ProtectedRecord):
 
     class Meta:
         ordering = ["-received_on", "-created_at"]
+        indexes = [
+            # "events with a source of this kind": the sources of one kind, read from the
+            # index alone
+            models.Index(fields=["kind", "id"], name="source_kind_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(internal_only=False)

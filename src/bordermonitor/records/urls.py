@@ -7,6 +7,7 @@ urlpatterns = [
     path("persons/new/", views.person_create_view, name="person-create"),
     path("persons/<str:code>/", views.person_detail_view, name="person-detail"),
     path("persons/<str:code>/edit/", views.person_edit_view, name="person-edit"),
+    path("persons/<str:code>/timeline/", views.person_timeline_view, name="person-timeline"),
     path("events/", views.event_list_view, name="event-list"),
     path("events/new/", views.event_create_view, name="event-create"),
     path("events/<str:code>/", views.event_detail_view, name="event-detail"),

@@ -26,8 +26,12 @@ from bordermonitor.records.forms import (
 PAGE_SIZE = 50
 
 
-def _page(request: HttpRequest, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, queryset, count: int | None = None):
+    """One page of a list; `count` when the caller knows it (possibly capped)."""
+    paginator = Paginator(queryset, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # cached_property: no COUNT query of its own
+    return paginator.get_page(request.GET.get("page"))
 
 
 def _filters(form, cls):
@@ -60,6 +64,12 @@ def person_detail_view(request: HttpRequest, code: str) -> HttpResponse:
             "sources": person.sources.all() if request.user.can("sources.view") else [],
         },
     )
+
+
+@capability_required("persons.view")
+def person_timeline_view(request: HttpRequest, code: str) -> HttpResponse:
+    person, entries = selectors.person_timeline(request.user, code)
+    return render(request, "records/person_timeline.html", {"person": person, "entries": entries})
 
 
 def _person_save(request, form, names, person=None):
@@ -147,12 +157,29 @@ def person_edit_view(request: HttpRequest, code: str) -> HttpResponse:
 # -- events --------------------------------------------------------------------
 
 
+def event_filters(request: HttpRequest) -> tuple[EventFilterForm, selectors.EventFilters]:
+    """The event filter form from the query string, and what it asks for (shared with
+    the map, so both pages narrow events the same way)."""
+    form = EventFilterForm(request.GET or None, user=request.user)
+    return form, _filters(form, selectors.EventFilters)
+
+
 @capability_required("events.view")
 def event_list_view(request: HttpRequest) -> HttpResponse:
-    form = EventFilterForm(request.GET or None)
-    events = selectors.event_list(request.user, _filters(form, selectors.EventFilters))
+    form, filters = event_filters(request)
+    count = selectors.event_count(request.user, filters)
+    events = selectors.event_list(request.user, filters, many=not count.exact)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
-        request, "records/event_list.html", {"form": form, "page": _page(request, events)}
+        request,
+        "records/event_list.html",
+        {
+            "form": form,
+            "page": _page(request, events, count.value),
+            "count": count,
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 NAV = [
     ("dashboard", _("Dashboard"), "dashboard.view"),
+    ("intake-drafts", _("Record a testimony"), "sources.edit"),
     ("person-list", _("People"), "persons.view"),
     ("event-list", _("Events"), "events.view"),
     ("source-list", _("Sources"), "sources.view"),
