@@ -1,0 +1,57 @@
+"""What a source's consent allows to leave the organisation, in one place.
+
+Every path by which information leaves — exports, the yearly report, sharing with
+the UN, answers to a publishing role — takes its sources and events from here, so
+an internal-only source can never slip out through a path that forgot to check.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from bordermonitor.records.models import Event, Source, SourceEvent
+
+
+class Release(StrEnum):
+    """Why information leaves: each purpose needs its own consent."""
+
+    QUOTE = "quote"  # the testimony's words appear in a publication
+    SHARE = "share"  # sent to the UN or another organisation
+    PUBLISH = "publish"  # counted or described, anonymously, in public figures
+
+
+_CONSENT = {
+    Release.QUOTE: Q(consent_quote=True),
+    Release.SHARE: Q(consent_share_un=True),
+    Release.PUBLISH: Q(consent_publish_anonymously=True),
+}
+
+
+def releasable_sources(purpose: Release) -> QuerySet[Source]:
+    """Sources whose consent covers `purpose`; internal-only sources never are."""
+    return Source.objects.filter(_CONSENT[Release(purpose)], internal_only=False)
+
+
+def releasable_events(purpose: Release) -> QuerySet[Event]:
+    """Events known from at least one source whose consent covers `purpose`.
+
+    An event known only from internal-only sources does not leave at all, not even
+    as a count: a count of one can identify the person who told us.
+    """
+    consenting = SourceEvent.objects.filter(
+        event=OuterRef("pk"),
+        source__in=releasable_sources(purpose),
+    )
+    return Event.objects.filter(Exists(consenting))
+
+
+def release_filter_sources(sources, purpose: Release) -> list[Source]:
+    """Keep only the sources of an already-loaded list that may leave for `purpose`."""
+    allowed = set(
+        releasable_sources(purpose)
+        .filter(pk__in=[s.pk for s in sources])
+        .values_list("pk", flat=True)
+    )
+    return [s for s in sources if s.pk in allowed]
