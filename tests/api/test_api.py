@@ -374,6 +374,31 @@ def test_event_filters_on_acts_victims_and_sources(api, finding):
     assert fields_of(data) == {"vulnerability"}
 
 
+def test_event_list_count_may_be_capped(api, finding, monkeypatch):
+    from django.db import connection
+
+    from bordermonitor.records import selectors
+
+    status, page = api.get("/events", perpetrator="pl-border-guard")
+    assert (status, page["count"], page["count_exact"]) == (200, 1, True)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    new_event(api, "2024-05-01", place="kuznica")
+    _act(
+        api.get("/events", date_from="2024-05-01")[1]["items"][0]["code"],
+        "pushback",
+        "pl-army",
+        victim_group_count=2,
+    )
+    status, page = api.get("/events", violation_type="pushback")
+    if connection.vendor == "sqlite":
+        assert (status, page["count"], page["count_exact"]) == (200, 1, False)
+    else:  # PostgreSQL counts every match
+        assert (status, page["count"], page["count_exact"]) == (200, 2, True)
+    assert len(page["items"]) == 2  # every match is listed; only the count stops
+    status, page = api.get("/events", place="kuznica")  # the event's own columns
+    assert (page["count"], page["count_exact"]) == (2, True)
+
+
 def test_person_timeline(api, finding):
     from bordermonitor.records.models import Source
 

@@ -272,6 +272,36 @@ def test_a_list_page_costs_the_same_queries_whatever_its_length(monitor, world):
     assert queries() == queries(place="kuznica") - 1  # the place code resolved once
 
 
+CAPPED = connection.vendor == "sqlite"  # PostgreSQL counts every match, quickly
+
+
+def test_long_lists_are_counted_up_to_a_cap(monitor, world, monkeypatch):
+    """On SQLite, filters that look beyond the event count up to COUNT_CAP, then say
+    "more"; PostgreSQL counts them exactly."""
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    pushbacks = EventFilters(violation_type="pushback")
+    expected = selectors.ListCount(1, False) if CAPPED else selectors.ListCount(2, True)
+    assert selectors.event_count(monitor, pushbacks) == expected
+    assert selectors.event_count(monitor, EventFilters(violation_type="beating")) == (
+        selectors.ListCount(1, True)
+    )
+    # the event's own columns are always counted exactly
+    assert selectors.event_count(monitor, EventFilters(side="PL")) == selectors.ListCount(2, True)
+    # the list itself is complete whatever the count says
+    assert len(selectors.event_list(monitor, pushbacks, many=True)) == 2
+
+
+def test_the_list_page_says_more_than_the_cap(client, monitor, world, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    client.force_login(monitor)
+    text = client.get("/events/", {"violation_type": "pushback"}).content.decode()
+    if CAPPED:
+        assert "more than 1 events match; narrow the filters" in text
+    else:
+        assert "2 found." in text
+    assert "2 found." in client.get("/events/", {"side": "PL"}).content.decode()
+
+
 def test_roles(users, world):
     analyst = users["analyst"]
     with pytest.raises(AccessDenied):

@@ -16,18 +16,7 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "correct horse battery staple"
-TIMEOUT_MS = 15_000
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS
 
 NAME = "Abdelrahman Yousif"
 TESTIMONY = "دفعنا حرس الحدود البولندي إلى بيلاروسيا ثلاث مرات، وعضني كلب، وأخذوا هاتفي"

@@ -91,7 +91,7 @@ def test_monitor_filters_events_on_the_map(live_server):
             assert page.locator("#map .leaflet-tile").count() == 0
             expect(page.locator("#map .leaflet-control-scale")).to_be_visible()
             expect(page.locator("#map .bm-country-label").first).to_be_visible()
-            assert page.evaluate(COUNT_MARKERS) == located
+            page.wait_for_function(f"({COUNT_MARKERS})() === {located}")
             assert page.locator("#map .marker-cluster").count() >= 1  # zoomed out: clusters
 
             # filter: only the Polish side; the markers change, the page does not reload
@@ -105,7 +105,7 @@ def test_monitor_filters_events_on_the_map(live_server):
 
             _input(page, "Event type").select_option("apprehension")
             expect(status).to_contain_text("0 events on the map")
-            assert page.evaluate(COUNT_MARKERS) == 0
+            page.wait_for_function(f"({COUNT_MARKERS})() === 0")
             _input(page, "Side").select_option("")
             expect(status).to_contain_text("2 events on the map")
             page.wait_for_function(f"({COUNT_MARKERS})() === 2")

@@ -6,6 +6,8 @@ listed here.  The analyst never holds a capability that returns personal data.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 ADMIN = "admin"
 COORDINATOR = "coordinator"
 MONITOR = "monitor"
@@ -14,12 +16,12 @@ LAWYER = "lawyer"
 ANALYST = "analyst"
 
 ROLE_CHOICES = [
-    (ADMIN, "admin"),
-    (COORDINATOR, "coordinator"),
-    (MONITOR, "monitor"),
-    (TRACING_OFFICER, "tracing officer"),
-    (LAWYER, "lawyer"),
-    (ANALYST, "analyst"),
+    (ADMIN, _("admin")),
+    (COORDINATOR, _("coordinator")),
+    (MONITOR, _("monitor")),
+    (TRACING_OFFICER, _("tracing officer")),
+    (LAWYER, _("lawyer")),
+    (ANALYST, _("analyst")),
 ]
 ROLES = [code for code, _ in ROLE_CHOICES]
 

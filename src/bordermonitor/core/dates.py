@@ -14,13 +14,14 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
 DAY, MONTH, YEAR, RANGE = "day", "month", "year", "range"
 PRECISIONS = [
-    (DAY, "day"),
-    (MONTH, "month"),
-    (YEAR, "year"),
-    (RANGE, "range"),
+    (DAY, pgettext_lazy("date precision", "day")),
+    (MONTH, pgettext_lazy("date precision", "month")),
+    (YEAR, pgettext_lazy("date precision", "year")),
+    (RANGE, pgettext_lazy("date precision", "range")),
 ]
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -28,8 +29,62 @@ MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if 
 MONTHS["sept"] = 9
 
 
+# Month names as shown, translated: alone ("March 2024") and after a day ("5 March
+# 2024"), which differ in languages with cases (Russian «март 2024», «5 марта 2024»).
+MONTH_NAMES = [
+    pgettext_lazy("month", "January"),
+    pgettext_lazy("month", "February"),
+    pgettext_lazy("month", "March"),
+    pgettext_lazy("month", "April"),
+    pgettext_lazy("month", "May"),
+    pgettext_lazy("month", "June"),
+    pgettext_lazy("month", "July"),
+    pgettext_lazy("month", "August"),
+    pgettext_lazy("month", "September"),
+    pgettext_lazy("month", "October"),
+    pgettext_lazy("month", "November"),
+    pgettext_lazy("month", "December"),
+]
+MONTH_NAMES_AFTER_DAY = [
+    pgettext_lazy("month after a day number", "January"),
+    pgettext_lazy("month after a day number", "February"),
+    pgettext_lazy("month after a day number", "March"),
+    pgettext_lazy("month after a day number", "April"),
+    pgettext_lazy("month after a day number", "May"),
+    pgettext_lazy("month after a day number", "June"),
+    pgettext_lazy("month after a day number", "July"),
+    pgettext_lazy("month after a day number", "August"),
+    pgettext_lazy("month after a day number", "September"),
+    pgettext_lazy("month after a day number", "October"),
+    pgettext_lazy("month after a day number", "November"),
+    pgettext_lazy("month after a day number", "December"),
+]
+
+
+def _month_text(d: dt.date) -> str:
+    return pgettext("date as shown", "%(month)s %(year)s") % {
+        "month": MONTH_NAMES[d.month - 1],
+        "year": f"{d:%Y}",
+    }
+
+
+def _day_text(d: dt.date) -> str:
+    return pgettext("date as shown", "%(day)s %(month)s %(year)s") % {
+        "day": d.day,
+        "month": MONTH_NAMES_AFTER_DAY[d.month - 1],
+        "year": f"{d:%Y}",
+    }
+
+
 class FuzzyDateError(ValueError):
-    """A date text that cannot be a date; the message says why, for a person."""
+    """A date text that cannot be a date; the message says why, for a person.
+
+    `code` names the reason for code that reacts to it ("reversed": a range that ends
+    before it starts), since the message itself is translated."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -42,8 +97,9 @@ class FuzzyDate:
     def __post_init__(self) -> None:
         if self.latest < self.earliest:
             raise FuzzyDateError(
-                f"the range ends ({self.latest:%Y-%m-%d}) "
-                f"before it starts ({self.earliest:%Y-%m-%d})"
+                gettext("the range ends (%(end)s) before it starts (%(start)s)")
+                % {"end": f"{self.latest:%Y-%m-%d}", "start": f"{self.earliest:%Y-%m-%d}"},
+                code="reversed",
             )
 
     # -- construction
@@ -55,7 +111,7 @@ class FuzzyDate:
     @classmethod
     def month(cls, year: int, month: int, approximate: bool = False) -> FuzzyDate:
         if not 1 <= month <= 12:
-            raise FuzzyDateError(f"{month} is not a month (1–12)")
+            raise FuzzyDateError(gettext("%(month)s is not a month (1–12)") % {"month": month})
         last = calendar.monthrange(year, month)[1]
         return cls(dt.date(year, month, 1), dt.date(year, month, last), MONTH, approximate)
 
@@ -81,17 +137,20 @@ class FuzzyDate:
 
     # -- showing
     def __str__(self) -> str:
-        prefix = "about " if self.approximate else ""
         if self.precision == DAY:
-            text = f"{self.earliest.day} {self.earliest:%B %Y}"
+            text = _day_text(self.earliest)
         elif self.precision == MONTH:
-            text = f"{self.earliest:%B %Y}"
+            text = _month_text(self.earliest)
         elif self.precision == YEAR:
             text = f"{self.earliest:%Y}"
         else:
-            start = f"{self.earliest.day} {self.earliest:%B %Y}"
-            text = f"between {start} and {self.latest.day} {self.latest:%B %Y}"
-        return prefix + text
+            text = pgettext("date as shown", "between %(start)s and %(end)s") % {
+                "start": _day_text(self.earliest),
+                "end": _day_text(self.latest),
+            }
+        if self.approximate:
+            text = pgettext("date as shown", "about %(date)s") % {"date": text}
+        return text
 
     def as_input(self) -> str:
         """The text form accepted by `parse_fuzzy_date`, for editing."""
@@ -116,12 +175,21 @@ class FuzzyDate:
 
 def _make_date(year: int, month: int, day: int) -> dt.date:
     if not 1 <= month <= 12:
-        raise FuzzyDateError(f"{month} is not a month (1–12)")
+        raise FuzzyDateError(gettext("%(month)s is not a month (1–12)") % {"month": month})
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
         raise FuzzyDateError(
-            f"{year:04d}-{month:02d}-{day:02d} is not a date: "
-            f"{calendar.month_name[month]} {year} has {last} days"
+            ngettext(
+                "%(date)s is not a date: %(month)s %(year)s has %(days)s day",
+                "%(date)s is not a date: %(month)s %(year)s has %(days)s days",
+                last,
+            )
+            % {
+                "date": f"{year:04d}-{month:02d}-{day:02d}",
+                "month": MONTH_NAMES[month - 1],
+                "year": year,
+                "days": last,
+            }
         )
     return dt.date(year, month, day)
 
@@ -150,8 +218,11 @@ def _parse_point(text: str, approximate: bool) -> FuzzyDate:
             return FuzzyDate.day(int(m[3]), MONTHS[m[2]], int(m[1]), approximate)
         return FuzzyDate.month(int(m[3]), MONTHS[m[2]], approximate)
     raise FuzzyDateError(
-        f"“{text}” is not a date; write 2024-03-15, 15.03.2024, 2024-03, March 2024, "
-        "2024, or a range such as 2024-03-01..2024-04-15"
+        gettext(
+            "“%(text)s” is not a date; write 2024-03-15, 15.03.2024, 2024-03, March 2024, "
+            "2024, or a range such as 2024-03-01..2024-04-15"
+        )
+        % {"text": text}
     )
 
 
@@ -159,7 +230,7 @@ def parse_fuzzy_date(text: str) -> FuzzyDate:
     """Read a date as people write it; raise FuzzyDateError with a readable reason."""
     text = (text or "").strip()
     if not text:
-        raise FuzzyDateError("a date is required")
+        raise FuzzyDateError(gettext("a date is required"), code="required")
     approximate = False
     if m := _APPROX.match(text):
         approximate = True
@@ -168,7 +239,7 @@ def parse_fuzzy_date(text: str) -> FuzzyDate:
     if len(parts) == 2 and not _EU_DAY.match(text):
         start, end = _parse_point(parts[0], False), _parse_point(parts[1], False)
         if end.latest < start.earliest:
-            raise FuzzyDateError("the range ends before it starts")
+            raise FuzzyDateError(gettext("the range ends before it starts"), code="reversed")
         return FuzzyDate.between(start.earliest, end.latest, approximate)
     return _parse_point(text, approximate)
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 SIDE_CHOICES = [
-    ("BY", "Belarus"),
-    ("PL", "Poland"),
-    ("LT", "Lithuania"),
-    ("LV", "Latvia"),
-    ("RU", "Russia"),
-    ("UA", "Ukraine"),
-    ("??", "unknown"),
+    ("BY", _("Belarus")),
+    ("PL", _("Poland")),
+    ("LT", _("Lithuania")),
+    ("LV", _("Latvia")),
+    ("RU", _("Russia")),
+    ("UA", _("Ukraine")),
+    ("??", _("unknown")),
 ]
 
 
@@ -124,13 +125,13 @@ class Place(models.Model):
     """A gazetteer place: crossing point, village, forest, facility."""
 
     KIND_CHOICES = [
-        ("crossing", "border crossing"),
-        ("village", "village"),
-        ("town", "town"),
-        ("city", "city"),
-        ("forest", "forest"),
-        ("river", "river or canal"),
-        ("facility", "facility"),
+        ("crossing", _("border crossing")),
+        ("village", _("village")),
+        ("town", _("town")),
+        ("city", _("city")),
+        ("forest", _("forest")),
+        ("river", _("river or canal")),
+        ("facility", _("facility")),
     ]
     code = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)

@@ -42,6 +42,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageOps
 
 from bordermonitor.accounts.models import User
@@ -62,8 +64,8 @@ THUMBNAIL_SIZE = 320
 MAX_NAME_LENGTH = 255
 WORKING_JPEG_QUALITY = 90
 
-BOMB_MESSAGE = "the image is too large when decoded (decompression bomb?)"
-ACCEPTED_DESCRIPTION = (
+BOMB_MESSAGE = _("the image is too large when decoded (decompression bomb?)")
+ACCEPTED_DESCRIPTION = _(
     "a JPEG, PNG, WebP or TIFF image, an MP3, Ogg (Opus or Vorbis), M4A or WAV recording, or a PDF"
 )
 
@@ -101,15 +103,15 @@ EXTENSIONS = {t.mime: t.extension for t in ACCEPTED.values()}
 
 
 def _refuse(message: str) -> NoReturn:
-    raise ValidationError({"file": message})
+    raise ValidationError({"file": str(message)})
 
 
 def megabytes(n: int) -> str:
     """A size limit as people read it: '25 MB', '1.5 MB'."""
     if n < MiB // 10:
-        return f"{n} bytes"
+        return ngettext("%(n)s byte", "%(n)s bytes", n) % {"n": n}
     value = f"{n / MiB:.1f}".removesuffix(".0")
-    return f"{value} MB"
+    return gettext("%(n)s MB") % {"n": value}
 
 
 # -- reading the upload ----------------------------------------------------------------
@@ -142,9 +144,11 @@ def _read_upload(file: UploadedFile | bytes, name: str) -> tuple[bytes, str]:
                 chunks.append(chunk)
         data = b"".join(chunks)
     if too_large:
-        _refuse(f"the file is larger than the {megabytes(limit)} limit")
+        _refuse(
+            gettext("the file is larger than the %(limit)s limit") % {"limit": megabytes(limit)}
+        )
     if not data:
-        _refuse("the file is empty")
+        _refuse(gettext("the file is empty"))
     return data, _clean_name(original_name)
 
 
@@ -198,23 +202,37 @@ def sniff(data: bytes) -> FileType:
         if b"soun" in handlers and b"vide" not in handlers:
             return ACCEPTED["audio/mp4"]
         _refuse(
-            f"this {mime} file holds video or no sound track; MP4 and M4A files are "
-            "accepted only as audio recordings"
+            gettext(
+                "this %(type)s file holds video or no sound track; MP4 and M4A files are "
+                "accepted only as audio recordings"
+            )
+            % {"type": mime}
         )
     if mime == "audio/ogg":
         head = data[:4096]
         if b"OpusHead" in head or b"\x01vorbis" in head:
             return ACCEPTED["audio/ogg"]
-        _refuse("this Ogg file holds neither Opus nor Vorbis audio")
+        _refuse(gettext("this Ogg file holds neither Opus nor Vorbis audio"))
     mime = _ALIASES.get(mime, mime)
     if mime in ACCEPTED:
         return ACCEPTED[mime]
     if mime:
-        _refuse(f"files of type {mime} are not accepted; upload {ACCEPTED_DESCRIPTION}")
-    hint = " (it looks like a text file)" if _looks_like_text(data) else ""
+        _refuse(
+            gettext("files of type %(type)s are not accepted; upload %(accepted)s")
+            % {"type": mime, "accepted": ACCEPTED_DESCRIPTION}
+        )
+    if _looks_like_text(data):
+        _refuse(
+            gettext(
+                "not a recognised image, audio or PDF file (it looks like a text file); the "
+                "type is read from the content, not from the file name"
+            )
+        )
     _refuse(
-        f"not a recognised image, audio or PDF file{hint}; the type is read from the "
-        "content, not from the file name"
+        gettext(
+            "not a recognised image, audio or PDF file; the type is read from the "
+            "content, not from the file name"
+        )
     )
 
 
@@ -244,8 +262,11 @@ def decode_image(data: bytes, ftype: FileType) -> Image.Image:
                 probe.verify()
             if frames > 1 and ftype.pillow_format != "JPEG":
                 _refuse(
-                    f"this image has {frames} pages or frames; upload each page as its "
-                    "own image (or the scan as a PDF)"
+                    gettext(
+                        "this image has %(frames)s pages or frames; upload each page as its "
+                        "own image (or the scan as a PDF)"
+                    )
+                    % {"frames": frames}
                 )
             image = Image.open(io.BytesIO(data), formats=[ftype.pillow_format])
             _check_pixels(image.size)
@@ -257,7 +278,10 @@ def decode_image(data: bytes, ftype: FileType) -> Image.Image:
     except Exception as exc:  # any decoder failure: damaged, truncated or not an image
         logger.info("evidence image refused: %s", type(exc).__name__)
         _refuse(
-            f"the file looks like {ftype.mime} but is damaged or truncated and cannot be decoded"
+            gettext(
+                "the file looks like %(type)s but is damaged or truncated and cannot be decoded"
+            )
+            % {"type": ftype.mime}
         )
     return image
 
@@ -364,7 +388,7 @@ def image_working_copy(data: bytes, image: Image.Image, ftype: FileType):
             clean.save(out, "JPEG", quality=WORKING_JPEG_QUALITY)
     except Exception as exc:
         logger.info("evidence image: no working copy (%s)", type(exc).__name__)
-        _refuse("the image could not be converted to a working copy without metadata")
+        _refuse(gettext("the image could not be converted to a working copy without metadata"))
     working = out.getvalue()
     _assert_clean(working)
     return working, "image/png" if alpha else "image/jpeg", removed
@@ -493,7 +517,7 @@ def attachment_create(
     """Receive an evidence file: seal the original with its SHA-256 (chain of custody)
     and a working copy without metadata; a refused file leaves no row and no file."""
     if source is None and event is None:
-        raise ValidationError({"file": "evidence is attached to a source or an event"})
+        raise ValidationError({"file": gettext("evidence is attached to a source or an event")})
     data, original_name = _read_upload(file, name)
     ftype = sniff(data)
     working, working_type, removed = _working_copy(data, ftype)

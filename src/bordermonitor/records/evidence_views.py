@@ -14,6 +14,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bordermonitor.accounts.access import capability_required
@@ -27,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 class EvidenceUploadForm(forms.Form):
     file = forms.FileField(
-        label="File",
-        help_text="a photo, scan or recording: JPEG, PNG, WebP, TIFF, PDF, MP3, Ogg, M4A or WAV",
+        label=_("File"),
+        help_text=_("a photo, scan or recording: JPEG, PNG, WebP, TIFF, PDF, MP3, Ogg, M4A or WAV"),
     )
 
 
@@ -57,7 +59,7 @@ def _upload(
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"Saved {attachment.code}.")
+            messages.success(request, gettext("Saved %(code)s.") % {"code": attachment.code})
             return redirect("evidence-detail", code=attachment.code)
     return render(
         request,

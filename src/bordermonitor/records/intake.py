@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -188,7 +189,10 @@ def intake_discard_view(request: HttpRequest) -> HttpResponse:
         return render(request, "records/intake/discard.html", {"draft": draft})
     code = draft.code
     services.draft_discard(draft=draft, by=request.user)
-    messages.success(request, f"Draft {code} discarded; what was typed in it is destroyed.")
+    messages.success(
+        request,
+        gettext("Draft %(code)s discarded; what was typed in it is destroyed.") % {"code": code},
+    )
     return redirect("intake-drafts")
 
 
@@ -281,8 +285,10 @@ def _post_and_move(request: HttpRequest, step: int) -> HttpResponse:
             payload,
             problems=problems,
             status=400,
-            banner="Some fields need a look before going on (marked below). "
-            "Everything typed is kept in the draft.",
+            banner=gettext(
+                "Some fields need a look before going on (marked below). "
+                "Everything typed is kept in the draft."
+            ),
         )
     if moving_on:
         return redirect(_screen_url(step + 1, draft))
@@ -327,7 +333,7 @@ def intake_review_view(request: HttpRequest) -> HttpResponse:
         return redirect(_screen_url(2, draft))
     if draft is None:
         return _render(
-            request, 3, None, {}, problems={"draft": ["start from screen 1"]}, status=400
+            request, 3, None, {}, problems={"draft": [gettext("start from screen 1")]}, status=400
         )
     try:
         source = services.testimony_record(recorded_by=request.user, draft=draft)
@@ -342,15 +348,32 @@ def intake_review_view(request: HttpRequest) -> HttpResponse:
             draft.payload,
             problems=problems,
             status=400,
-            banner=f"Not saved: nothing was stored. {count} problem"
-            f"{'s' if count != 1 else ''} to fix, marked below"
-            + (" and on the other screen." if screens.on_screen(problems, 3 - step) else "."),
+            banner=(
+                ngettext(
+                    "Not saved: nothing was stored. %(count)s problem to fix, marked below "
+                    "and on the other screen.",
+                    "Not saved: nothing was stored. %(count)s problems to fix, marked below "
+                    "and on the other screen.",
+                    count,
+                )
+                if screens.on_screen(problems, 3 - step)
+                else ngettext(
+                    "Not saved: nothing was stored. %(count)s problem to fix, marked below.",
+                    "Not saved: nothing was stored. %(count)s problems to fix, marked below.",
+                    count,
+                )
+            )
+            % {"count": count},
         )
     events = source.events.count()
     messages.success(
         request,
-        f"Saved {source.code}: {events} event{'s' if events != 1 else ''}, "
-        f"draft {draft.code} completed.",
+        ngettext(
+            "Saved %(source)s: %(count)s event, draft %(draft)s completed.",
+            "Saved %(source)s: %(count)s events, draft %(draft)s completed.",
+            events,
+        )
+        % {"source": source.code, "count": events, "draft": draft.code},
     )
     return redirect("source-detail", code=source.code)
 
@@ -388,7 +411,7 @@ def translation_create_view(request: HttpRequest, code: str) -> HttpResponse:
         except ValidationError as exc:
             form.show(exc.message_dict)
         else:
-            messages.success(request, "Translation added.")
+            messages.success(request, gettext("Translation added."))
             return redirect("source-detail", code=source.code)
     return render(
         request,

@@ -19,6 +19,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from bordermonitor.accounts.models import User
 from bordermonitor.accounts.roles import roles_with
@@ -46,12 +48,16 @@ from bordermonitor.records.models import (
     Event,
 )
 
-SCREEN_TITLES = {1: "The source", 2: "Events, violations and people", 3: "Review and save"}
+SCREEN_TITLES = {
+    1: _("The source"),
+    2: _("Events, violations and people"),
+    3: _("Review and save"),
+}
 LEFT_CHOICES = [
-    ("suggest", "suggest from the items"),
-    ("yes", "yes"),
-    ("no", "no"),
-    ("unknown", "not known"),
+    ("suggest", _("suggest from the items")),
+    ("yes", _("yes")),
+    ("no", _("no")),
+    ("unknown", _("not known")),
 ]
 MIN_ITEM_ROWS = 2
 
@@ -141,25 +147,25 @@ class _Shows(forms.Form):
 
 
 class SourceForm(_Shows):
-    kind = _select("Kind of source", SOURCE_KIND_CHOICES)
+    kind = _select(_("Kind of source"), SOURCE_KIND_CHOICES)
     received_on = forms.CharField(
-        label="Date of the interview",
+        label=_("Date of the interview"),
         required=False,
-        help_text="the day the information was received",
+        help_text=_("the day the information was received"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    interviewer = _select("Interviewer", [])
-    language = _select("Language of the testimony", [("", "—")] + LANGUAGE_CHOICES)
-    interpreter_used = _flag("An interpreter was used")
-    reliability = _select("Reliability", RELIABILITY_CHOICES)
-    internal_only = _flag("Internal only", "never leaves the organisation in any form")
-    consent_quote = _flag("May be quoted")
-    consent_share_un = _flag("May be shared with the UN and organisations")
-    consent_publish_anonymously = _flag("May be published anonymously")
+    interviewer = _select(_("Interviewer"), [])
+    language = _select(_("Language of the testimony"), [("", "—")] + LANGUAGE_CHOICES)
+    interpreter_used = _flag(_("An interpreter was used"))
+    reliability = _select(_("Reliability"), RELIABILITY_CHOICES)
+    internal_only = _flag(_("Internal only"), _("never leaves the organisation in any form"))
+    consent_quote = _flag(_("May be quoted"))
+    consent_share_un = _flag(_("May be shared with the UN and organisations"))
+    consent_publish_anonymously = _flag(_("May be published anonymously"))
     testimony = _area(
-        "Testimony, in the original language",
+        _("Testimony, in the original language"),
         10,
-        "as it was told; translations are added on the source's page once saved",
+        _("as it was told; translations are added on the source's page once saved"),
     )
 
     CONSENT = ("internal_only", "consent_quote", "consent_share_un", "consent_publish_anonymously")
@@ -181,18 +187,18 @@ SOURCE_FLAGS = ("interpreter_used", *SourceForm.CONSENT)
 
 class PersonForm(_Shows):
     ref = _hidden()
-    name = _text("Name as written")
-    written_by = _select("Written by", WRITTEN_BY_CHOICES)
-    name2 = _text("Another spelling (optional)")
-    written_by2 = _select("Written by", WRITTEN_BY_CHOICES)
-    sex = _select("Sex", SEX_CHOICES)
-    nationality = _select("Nationality", [])
-    birth = _text("Birth date", "e.g. 1998, 1998-05, ~1998")
-    estimated_age = _number("or estimated age")
-    vulnerabilities = _checks("Vulnerability", VULNERABILITY_CHOICES)
+    name = _text(_("Name as written"))
+    written_by = _select(_("Written by"), WRITTEN_BY_CHOICES)
+    name2 = _text(_("Another spelling (optional)"))
+    written_by2 = _select(_("Written by"), WRITTEN_BY_CHOICES)
+    sex = _select(_("Sex"), SEX_CHOICES)
+    nationality = _select(_("Nationality"), [])
+    birth = _text(_("Birth date"), _("e.g. 1998, 1998-05, ~1998"))
+    estimated_age = _number(_("or estimated age"))
+    vulnerabilities = _checks(_("Vulnerability"), VULNERABILITY_CHOICES)
     code = _text(
-        "Or: already recorded as",
-        "a person's code, e.g. P-2024-00123; then nothing else is needed",
+        _("Or: already recorded as"),
+        _("a person's code, e.g. P-2024-00123; then nothing else is needed"),
         placeholder="P-2024-00123",
     )
 
@@ -204,21 +210,21 @@ class PersonForm(_Shows):
 class EventForm(_Shows):
     block = _hidden()
     existing = _text(
-        "Already recorded as",
-        "the code of the same incident told by another source, e.g. E-2024-00012",
+        _("Already recorded as"),
+        _("the code of the same incident told by another source, e.g. E-2024-00012"),
         placeholder="E-2024-00012",
     )
-    date = _text("Date", "2024-10-01, October 2024, ~2024-10, 2024-10-01..2024-10-04")
-    place = _select("Place", [])
-    side = _select("Side of the border", [("", "from the place")] + SIDE_CHOICES)
-    border_section = _select("Border section", [])
-    event_types = _checks("What happened", [])
-    title = _text("Short title, without names")
-    group_size = _number("People in the group")
-    women_count = _number("of them women")
-    men_count = _number("of them men")
-    children_count = _number("of them children")
-    account = _area("What happened, as this source tells it", 4)
+    date = _text(_("Date"), _("2024-10-01, October 2024, ~2024-10, 2024-10-01..2024-10-04"))
+    place = _select(_("Place"), [])
+    side = _select(_("Side of the border"), [("", _("from the place"))] + SIDE_CHOICES)
+    border_section = _select(_("Border section"), [])
+    event_types = _checks(_("What happened"), [])
+    title = _text(_("Short title, without names"))
+    group_size = _number(_("People in the group"))
+    women_count = _number(_("of them women"))
+    men_count = _number(_("of them men"))
+    children_count = _number(_("of them children"))
+    account = _area(_("What happened, as this source tells it"), 4)
 
     NEW_EVENT = (
         "date",
@@ -242,16 +248,16 @@ class EventForm(_Shows):
 
 class ActForm(_Shows):
     block = _hidden()
-    violation_type = _select("Violation", [])
-    perpetrator = _select("Perpetrator", [])
-    victim = _select("Victim", [])
-    group_count = _number("People in the group", low=1)
-    group_women = _number("of them women")
-    group_men = _number("of them men")
-    group_children = _number("of them children")
-    group_vulnerabilities = _checks("Vulnerability in the group", VULNERABILITY_CHOICES)
-    left_without_identity_document = _select("Left without any identity document?", LEFT_CHOICES)
-    notes = _area("Notes on this violation", 2)
+    violation_type = _select(_("Violation"), [])
+    perpetrator = _select(_("Perpetrator"), [])
+    victim = _select(_("Victim"), [])
+    group_count = _number(_("People in the group"), low=1)
+    group_women = _number(_("of them women"))
+    group_men = _number(_("of them men"))
+    group_children = _number(_("of them children"))
+    group_vulnerabilities = _checks(_("Vulnerability in the group"), VULNERABILITY_CHOICES)
+    left_without_identity_document = _select(_("Left without any identity document?"), LEFT_CHOICES)
+    notes = _area(_("Notes on this violation"), 2)
 
     def __init__(self, *args, vocab: dict, victims: list, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -272,9 +278,9 @@ class ActForm(_Shows):
 
 
 class ItemForm(_Shows):
-    item = _select("Item", [("", "—")] + ITEM_CHOICES)
-    fate = _select("What became of it", ITEM_FATE_CHOICES)
-    quantity = _number("How many", low=1)
+    item = _select(_("Item"), [("", "—")] + ITEM_CHOICES)
+    fate = _select(_("What became of it"), ITEM_FATE_CHOICES)
+    quantity = _number(_("How many"), low=1)
 
 
 PERSON_TEXT = ("ref", "code", "sex", "nationality", "birth", "estimated_age")
@@ -548,11 +554,11 @@ def _screen_errors(grouped: dict) -> list[str]:
 def _vocab() -> dict:
     return {
         "places": [("", "—")] + [(p.code, str(p)) for p in Place.objects.filter(active=True)],
-        "sections": [("", "from the place")]
+        "sections": [("", gettext("from the place"))]
         + [(b.code, b.name) for b in BorderSection.objects.all()],
         "event_types": [(t.code, t.label) for t in EventType.objects.filter(active=True)],
-        "violations": _vocabulary(ViolationType, "— what was done? —"),
-        "perpetrators": _vocabulary(Perpetrator, "— who did it? —"),
+        "violations": _vocabulary(ViolationType, gettext("— what was done? —")),
+        "perpetrators": _vocabulary(Perpetrator, gettext("— who did it? —")),
         "nationalities": [("", "—")] + [(n.code, n.name) for n in Nationality.objects.all()],
     }
 
@@ -560,7 +566,9 @@ def _vocab() -> dict:
 def person_label(k: int, person: dict) -> str:
     names = [services._s(n.get("full_name")) for n in person.get("names") or []]
     shown = next((n for n in names if n), "") or services._s(person.get("code"))
-    return f"Person {k + 1}: {shown}" if shown else f"Person {k + 1} (no name yet)"
+    if shown:
+        return gettext("Person %(n)s: %(name)s") % {"n": k + 1, "name": shown}
+    return gettext("Person %(n)s (no name yet)") % {"n": k + 1}
 
 
 @dataclass
@@ -631,7 +639,7 @@ def events_screen(payload: dict, problems: dict[str, list[str]]) -> EventsScreen
     screen = EventsScreen(chain=services._flag(payload.get("chain")))
     screen.screen_errors = _screen_errors(grouped)
     persons = [p for p in payload.get("persons") or [] if isinstance(p, dict)]
-    victims = [("", "— who suffered it? —")]
+    victims = [("", gettext("— who suffered it? —"))]
     for k, person in enumerate(persons):
         prefix = f"p{k}"
         flat: dict = {}
@@ -645,7 +653,7 @@ def events_screen(payload: dict, problems: dict[str, list[str]]) -> EventsScreen
         label = person_label(k, person)
         screen.persons.append(PersonBlock(_shown(form, grouped.get(prefix)), prefix, k, label))
         victims.append((services._s(person.get("ref")) or f"p{k + 1}", label))
-    victims.append((services.GROUP, "an unnamed group (how many: below)"))
+    victims.append((services.GROUP, gettext("an unnamed group (how many: below)")))
 
     existing = {
         e.code: e
@@ -699,14 +707,26 @@ def events_screen(payload: dict, problems: dict[str, list[str]]) -> EventsScreen
 def _date_text(value: Any) -> str:
     text = services._s(value)
     try:
-        return str(parse_fuzzy_date(text)) if text else "no date"
+        return str(parse_fuzzy_date(text)) if text else gettext("no date")
     except FuzzyDateError:
         return text
 
 
+def _counted(value: str, what: str) -> str:
+    """ "3 women": a number of women, men or children, as text (a plural in Russian)."""
+    number = int(value) if value.isdigit() else 0
+    if what == "women":
+        text = ngettext("%(n)s woman", "%(n)s women", number)
+    elif what == "men":
+        text = ngettext("%(n)s man", "%(n)s men", number)
+    else:
+        text = ngettext("%(n)s child", "%(n)s children", number)
+    return text % {"n": value}
+
+
 def _group_text(event: dict) -> str:
     parts = [
-        f"{services._s(event.get(k))} {w}"
+        _counted(services._s(event.get(k)), w)
         for k, w in (("women_count", "women"), ("men_count", "men"), ("children_count", "children"))
         if services._s(event.get(k))
     ]
@@ -735,14 +755,14 @@ def review(payload: dict) -> dict:
     consent = [
         label
         for name, label in (
-            ("consent_quote", "may be quoted"),
-            ("consent_share_un", "may be shared with the UN and organisations"),
-            ("consent_publish_anonymously", "may be published anonymously"),
+            ("consent_quote", gettext("may be quoted")),
+            ("consent_share_un", gettext("may be shared with the UN and organisations")),
+            ("consent_publish_anonymously", gettext("may be published anonymously")),
         )
         if services._flag(source.get(name))
     ]
     if services._flag(source.get("internal_only")):
-        consent.insert(0, "internal only")
+        consent.insert(0, gettext("internal only"))
     persons, refs = [], {}
     for k, p in enumerate(payload.get("persons") or []):
         if not isinstance(p, dict) or services._person_is_blank(p):
@@ -755,7 +775,7 @@ def review(payload: dict) -> dict:
         ]
         persons.append(
             {
-                "label": f"Person {k + 1}",
+                "label": gettext("Person %(n)s") % {"n": k + 1},
                 "code": services._s(p.get("code")),
                 "names": names,
                 "sex": labels["sex"].get(p.get("sex"), ""),
@@ -779,7 +799,7 @@ def review(payload: dict) -> dict:
             victim = services._s(a.get("victim"))
             if victim == services.GROUP:
                 parts = [
-                    f"{services._s(a.get(k))} {w}"
+                    _counted(services._s(a.get(k)), w)
                     for k, w in (
                         ("group_women", "women"),
                         ("group_men", "men"),
@@ -789,15 +809,17 @@ def review(payload: dict) -> dict:
                 ]
                 count = services._s(a.get("group_count"))
                 if count:
-                    victim_text = f"a group of {count}" + (
+                    victim_text = gettext("a group of %(count)s") % {"count": count} + (
                         f" ({', '.join(parts)})" if parts else ""
                     )
                 elif services._s(e.get("group_size")):
-                    victim_text = f"the event's group ({_group_text(e)})"
+                    victim_text = gettext("the event's group (%(group)s)") % {
+                        "group": _group_text(e)
+                    }
                 else:
-                    victim_text = "a group of unknown size"
+                    victim_text = gettext("a group of unknown size")
             else:
-                victim_text = refs.get(victim, "— no victim —")
+                victim_text = refs.get(victim, gettext("— no victim —"))
             items = [
                 services.ItemInput(
                     services._s(r.get("item")),
@@ -813,14 +835,22 @@ def review(payload: dict) -> dict:
             takes_items = services._s(a.get("violation_type")) in services.ITEM_VIOLATIONS
             if left == "suggest":
                 guess = services.suggest_without_identity_document(items)
-                left_text = {True: "yes", False: "no", None: "not known"}[guess]
-                left_text += " (suggested from the items)"
+                left_text = {
+                    True: gettext("yes"),
+                    False: gettext("no"),
+                    None: gettext("not known"),
+                }[guess]
+                left_text = gettext("%(answer)s (suggested from the items)") % {"answer": left_text}
             else:
-                left_text = dict(LEFT_CHOICES).get(left, left)
+                left_text = str(dict(LEFT_CHOICES).get(left, left))
             acts.append(
                 {
-                    "violation": labels["violations"].get(a.get("violation_type"), "— none —"),
-                    "perpetrator": labels["perpetrators"].get(a.get("perpetrator"), "— none —"),
+                    "violation": labels["violations"].get(
+                        a.get("violation_type"), gettext("— none —")
+                    ),
+                    "perpetrator": labels["perpetrators"].get(
+                        a.get("perpetrator"), gettext("— none —")
+                    ),
                     "victim": victim_text,
                     "items": [
                         f"{labels['items'].get(it.item, it.item)} ×{it.quantity}: "
@@ -833,7 +863,7 @@ def review(payload: dict) -> dict:
             )
         events.append(
             {
-                "label": f"Event {i + 1}",
+                "label": gettext("Event %(n)s") % {"n": i + 1},
                 "existing": services._s(e.get("existing")),
                 "date": _date_text(e.get("date")),
                 "place": labels["places"].get(e.get("place"), ""),
@@ -841,7 +871,9 @@ def review(payload: dict) -> dict:
                 "types": [
                     labels["event_types"].get(t, t) for t in services._strs(e.get("event_types"))
                 ],
-                "group": f"group of {_group_text(e)}" if services._s(e.get("group_size")) else "",
+                "group": gettext("group of %(count)s") % {"count": _group_text(e)}
+                if services._s(e.get("group_size"))
+                else "",
                 "title": services._s(e.get("title")),
                 "account": services._s(e.get("account")),
                 "acts": acts,
@@ -864,22 +896,42 @@ def review(payload: dict) -> dict:
     }
 
 
+_FORMS_BY_PREFIX = (
+    (re.compile(r"s"), SourceForm),
+    (re.compile(r"p\d+"), PersonForm),
+    (re.compile(r"e\d+"), EventForm),
+    (re.compile(r"e\d+-a\d+"), ActForm),
+    (re.compile(r"e\d+-a\d+-i\d+"), ItemForm),
+)
+
+
+def _field_name(prefix: str, name: str) -> str:
+    """The field as its form labels it (translated), else its name in words."""
+    for pattern, form in _FORMS_BY_PREFIX:
+        if pattern.fullmatch(prefix) and name in form.base_fields:
+            label = form.base_fields[name].label
+            if label:
+                text = str(label)
+                return text[:1].lower() + text[1:]
+    return name.replace("_", " ")
+
+
 def problem_list(problems: dict[str, list[str]]) -> list[dict]:
     """The problems as a list a person reads: where (screen, block, field) and what."""
     out = []
     for key, messages in problems.items():
         step, prefix, name = locate(key)
-        where = [SCREEN_TITLES[step]]
+        where = [str(SCREEN_TITLES[step])]
         if m := re.fullmatch(r"p(\d+)", prefix):
-            where.append(f"person {int(m[1]) + 1}")
+            where.append(gettext("person %(n)s") % {"n": int(m[1]) + 1})
         if m := re.match(r"e(\d+)", prefix):
-            where.append(f"event {int(m[1]) + 1}")
+            where.append(gettext("event %(n)s") % {"n": int(m[1]) + 1})
         if m := re.search(r"-a(\d+)", prefix):
-            where.append(f"violation {int(m[1]) + 1}")
+            where.append(gettext("violation %(n)s") % {"n": int(m[1]) + 1})
         if m := re.search(r"-i(\d+)", prefix):
-            where.append(f"item {int(m[1]) + 1}")
+            where.append(gettext("item %(n)s") % {"n": int(m[1]) + 1})
         if prefix and name:
-            where.append(name.replace("_", " "))
+            where.append(_field_name(prefix, name))
         anchor = f"id_{prefix}-{name}" if prefix else ""
         for message in messages:
             out.append(
@@ -892,8 +944,8 @@ def problem_list(problems: dict[str, list[str]]) -> list[dict]:
 
 
 class TranslationForm(_Shows):
-    language = _select("Language of the translation", [("", "—")] + LANGUAGE_CHOICES)
-    text = _area("Translation", 6)
+    language = _select(_("Language of the translation"), [("", "—")] + LANGUAGE_CHOICES)
+    text = _area(_("Translation"), 6)
     translator_name = _text(
-        "Translated by", "leave empty if you translated it; otherwise the translator's name"
+        _("Translated by"), _("leave empty if you translated it; otherwise the translator's name")
     )

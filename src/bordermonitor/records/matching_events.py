@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from bordermonitor.accounts.models import User
 from bordermonitor.core.dates import FuzzyDate, overlaps_q
 from bordermonitor.core.models import Place
@@ -70,19 +72,25 @@ def candidate_events(
     wanted_something = bool(place or border_section or group_size)
     found = []
     for event in qs:
-        reasons, score = ["date overlaps"], 0
+        reasons, score = [gettext("date overlaps")], 0
         if place and event.place and event.place.code == place:
-            score, reasons = score + 3, [*reasons, "same place"]
+            score, reasons = score + 3, [*reasons, gettext("same place")]
         elif (
             border_section and event.border_section and event.border_section.code == border_section
         ):
-            score, reasons = score + 2, [*reasons, "same border section"]
+            score, reasons = score + 2, [*reasons, gettext("same border section")]
         if similar_group_size(group_size, event.group_size):
-            score, reasons = score + 2, [*reasons, f"group of {event.group_size}"]
+            score, reasons = (
+                score + 2,
+                [
+                    *reasons,
+                    gettext("group of %(count)s") % {"count": event.group_size},
+                ],
+            )
         if score == 0 and wanted_something:
             continue
         if side and event.side == side:
-            score, reasons = score + 1, [*reasons, "same side"]
+            score, reasons = score + 1, [*reasons, gettext("same side")]
         if date.certainly_within(event.date_earliest, event.date_latest) or (
             event.date.certainly_within(date.earliest, date.latest)
         ):

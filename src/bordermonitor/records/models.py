@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from bordermonitor.core.dates import PRECISIONS, FuzzyDate
 from bordermonitor.core.fields import EncryptedJSONField, EncryptedTextField
@@ -25,72 +26,72 @@ from bordermonitor.core.models import (
     ViolationType,
 )
 
-SEX_CHOICES = [("f", "female"), ("m", "male"), ("x", "other"), ("u", "unknown")]
+SEX_CHOICES = [("f", _("female")), ("m", _("male")), ("x", _("other")), ("u", _("unknown"))]
 
 VULNERABILITY_CHOICES = [
-    ("woman_alone", "woman travelling alone"),
-    ("child", "child"),
-    ("unaccompanied_child", "unaccompanied child"),
-    ("pregnant", "pregnant"),
-    ("disabled", "disabled"),
-    ("elderly", "elderly"),
-    ("serious_illness", "serious illness or injury"),
-    ("survivor_of_violence", "survivor of violence"),
+    ("woman_alone", _("woman travelling alone")),
+    ("child", _("child")),
+    ("unaccompanied_child", _("unaccompanied child")),
+    ("pregnant", _("pregnant")),
+    ("disabled", _("disabled")),
+    ("elderly", _("elderly")),
+    ("serious_illness", _("serious illness or injury")),
+    ("survivor_of_violence", _("survivor of violence")),
 ]
 VULNERABILITY_CODES = [c for c, _ in VULNERABILITY_CHOICES]
 
 LANGUAGE_CHOICES = [
-    ("ar", "Arabic"),
-    ("ku", "Kurdish"),
-    ("ckb", "Kurdish (Sorani)"),
-    ("kmr", "Kurdish (Kurmanji)"),
-    ("fa", "Persian"),
-    ("prs", "Dari"),
-    ("ps", "Pashto"),
-    ("so", "Somali"),
-    ("ti", "Tigrinya"),
-    ("am", "Amharic"),
-    ("om", "Oromo"),
-    ("ta", "Tamil"),
-    ("si", "Sinhala"),
-    ("hi", "Hindi"),
-    ("pa", "Punjabi"),
-    ("ur", "Urdu"),
-    ("fr", "French"),
-    ("en", "English"),
-    ("ru", "Russian"),
-    ("be", "Belarusian"),
-    ("pl", "Polish"),
-    ("lt", "Lithuanian"),
-    ("lv", "Latvian"),
-    ("sw", "Swahili"),
-    ("ln", "Lingala"),
-    ("rn", "Kirundi"),
-    ("tr", "Turkish"),
+    ("ar", _("Arabic")),
+    ("ku", _("Kurdish")),
+    ("ckb", _("Kurdish (Sorani)")),
+    ("kmr", _("Kurdish (Kurmanji)")),
+    ("fa", _("Persian")),
+    ("prs", _("Dari")),
+    ("ps", _("Pashto")),
+    ("so", _("Somali")),
+    ("ti", _("Tigrinya")),
+    ("am", _("Amharic")),
+    ("om", _("Oromo")),
+    ("ta", _("Tamil")),
+    ("si", _("Sinhala")),
+    ("hi", _("Hindi")),
+    ("pa", _("Punjabi")),
+    ("ur", _("Urdu")),
+    ("fr", _("French")),
+    ("en", _("English")),
+    ("ru", _("Russian")),
+    ("be", _("Belarusian")),
+    ("pl", _("Polish")),
+    ("lt", _("Lithuanian")),
+    ("lv", _("Latvian")),
+    ("sw", _("Swahili")),
+    ("ln", _("Lingala")),
+    ("rn", _("Kirundi")),
+    ("tr", _("Turkish")),
 ]
 LANGUAGE_CODES = [c for c, _ in LANGUAGE_CHOICES]
 
 SCRIPT_CHOICES = [
-    ("latin", "Latin"),
-    ("cyrillic", "Cyrillic"),
-    ("arabic", "Arabic"),
-    ("ethiopic", "Ge'ez (Ethiopic)"),
-    ("tamil", "Tamil"),
-    ("devanagari", "Devanagari"),
-    ("other", "other"),
+    ("latin", _("Latin")),
+    ("cyrillic", _("Cyrillic")),
+    ("arabic", _("Arabic")),
+    ("ethiopic", _("Ge'ez (Ethiopic)")),
+    ("tamil", _("Tamil")),
+    ("devanagari", _("Devanagari")),
+    ("other", _("other")),
 ]
 
 WRITTEN_BY_CHOICES = [
-    ("self", "the person"),
-    ("relative", "a relative"),
-    ("belarus_official", "Belarusian official"),
-    ("polish_official", "Polish official"),
-    ("lithuanian_official", "Lithuanian official"),
-    ("latvian_official", "Latvian official"),
-    ("organisation", "another organisation"),
-    ("monitor", "our monitor"),
-    ("document", "identity document"),
-    ("other", "other"),
+    ("self", _("the person")),
+    ("relative", _("a relative")),
+    ("belarus_official", _("Belarusian official")),
+    ("polish_official", _("Polish official")),
+    ("lithuanian_official", _("Lithuanian official")),
+    ("latvian_official", _("Latvian official")),
+    ("organisation", _("another organisation")),
+    ("monitor", _("our monitor")),
+    ("document", _("identity document")),
+    ("other", _("other")),
 ]
 
 
@@ -274,20 +275,20 @@ class Act(models.Model):
 
 
 SOURCE_KIND_CHOICES = [
-    ("interview", "interview with the person"),
-    ("witness", "witness"),
-    ("relative", "relative"),
-    ("official", "official statement"),
-    ("media", "media"),
-    ("international_org", "international organisation"),
-    ("open_source", "open source"),
+    ("interview", _("interview with the person")),
+    ("witness", _("witness")),
+    ("relative", _("relative")),
+    ("official", _("official statement")),
+    ("media", _("media")),
+    ("international_org", _("international organisation")),
+    ("open_source", _("open source")),
 ]
 
 RELIABILITY_CHOICES = [
-    ("high", "high: first-hand, consistent, corroborated"),
-    ("medium", "medium: first-hand or corroborated"),
-    ("low", "low: second-hand, uncorroborated"),
-    ("unknown", "not assessed"),
+    ("high", _("high: first-hand, consistent, corroborated")),
+    ("medium", _("medium: first-hand or corroborated")),
+    ("low", _("low: second-hand, uncorroborated")),
+    ("unknown", _("not assessed")),
 ]
 
 
@@ -324,11 +325,6 @@ class Source(ProtectedRecord):
 
     class Meta:
         ordering = ["-received_on", "-created_at"]
-        indexes = [
-            # "events with a source of this kind": the sources of one kind, read from the
-            # index alone
-            models.Index(fields=["kind", "id"], name="source_kind_idx"),
-        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(internal_only=False)
@@ -372,20 +368,20 @@ class SourceEvent(models.Model):
 
 
 ITEM_CHOICES = [
-    ("passport", "passport"),
-    ("id_card", "ID card"),
-    ("residence_permit", "residence permit"),
-    ("visa", "visa or travel document"),
-    ("phone", "phone"),
-    ("sim_card", "SIM card"),
-    ("money", "money"),
-    ("other", "other belongings"),
+    ("passport", _("passport")),
+    ("id_card", _("ID card")),
+    ("residence_permit", _("residence permit")),
+    ("visa", _("visa or travel document")),
+    ("phone", _("phone")),
+    ("sim_card", _("SIM card")),
+    ("money", _("money")),
+    ("other", _("other belongings")),
 ]
 ITEM_FATE_CHOICES = [
-    ("kept", "kept by the perpetrator"),
-    ("destroyed", "destroyed"),
-    ("returned", "returned"),
-    ("unknown", "unknown"),
+    ("kept", _("kept by the perpetrator")),
+    ("destroyed", _("destroyed")),
+    ("returned", _("returned")),
+    ("unknown", _("unknown")),
 ]
 IDENTITY_DOCUMENTS = {"passport", "id_card", "residence_permit", "visa"}
 
@@ -430,7 +426,11 @@ class TestimonyTranslation(models.Model):
         return self.source.data_key_id
 
 
-ATTACHMENT_KIND_CHOICES = [("image", "image"), ("audio", "audio"), ("document", "document")]
+ATTACHMENT_KIND_CHOICES = [
+    ("image", _("image")),
+    ("audio", _("audio")),
+    ("document", _("document")),
+]
 
 
 class Attachment(ProtectedRecord):

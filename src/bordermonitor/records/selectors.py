@@ -238,19 +238,21 @@ def _listed(field_path: str, code: str) -> Q:
     Most rows hold an empty list.  On SQLite a non-empty list's JSON text sorts
     before "[]" ('["' < '[]'); PostgreSQL's jsonb sorts "[]" before any longer array.
     Saying so lets the database read only the rows that have flags, through the
-    index, before testing the text; elsewhere the text test alone is used.
+    index, before testing them (PostgreSQL with jsonb containment `@>`, which it has
+    and SQLite has not); elsewhere the portable text test alone is used.
     """
     vendor = connection.vendor
     if vendor == "sqlite":
         return Q(**{f"{field_path}__lt": []}) & json_list_has(field_path, code)
-    if vendor == "postgresql":
-        return Q(**{f"{field_path}__gt": []}) & json_list_has(field_path, code)
+    if vendor == "postgresql":  # and jsonb containment, much cheaper than jsonb -> text
+        return Q(**{f"{field_path}__gt": [], f"{field_path}__contains": [code]})
     return json_list_has(field_path, code)
 
 
-def _act_filter(user: User, f: EventFilters) -> tuple[Q, bool]:
-    """Conditions on one act, and whether they are narrow (a name or a vulnerability:
-    few acts, best found first and their events looked up by key)."""
+def _act_filter(user: User, f: EventFilters) -> tuple[list[Q], bool]:
+    """Conditions on one act, as alternatives (an act matches if it meets one of them),
+    and whether they are narrow (a name or a vulnerability: few acts, best found first
+    and their events looked up by key)."""
     q = Q()
     if f.violation_type:
         q &= Q(violation_type_id=_pk_or_nothing(ViolationType, f.violation_type))
@@ -272,13 +274,13 @@ def _act_filter(user: User, f: EventFilters) -> tuple[Q, bool]:
             person &= named
             needs_person = narrow = True
     if person and not narrow:  # a nationality alone: many people, checked act by act
-        q &= Q(victim__nationality_id=nationality_id)
-    elif person:  # few people: found once, through their own indexes
-        victims = Q(victim_id__in=Person.objects.filter(person).values("pk"))
+        return [q & Q(victim__nationality_id=nationality_id)], False
+    if person:  # few people: found once, through their own indexes
+        alternatives = [q & Q(victim_id__in=Person.objects.filter(person).values("pk"))]
         if f.vulnerability and not needs_person:  # or an unnamed group with that flag
-            victims |= _listed("victim_group_vulnerabilities", f.vulnerability)
-        q &= victims
-    return q, narrow
+            alternatives.append(q & _listed("victim_group_vulnerabilities", f.vulnerability))
+        return alternatives, narrow
+    return ([q] if q else []), False
 
 
 def _filter_events(
@@ -308,7 +310,7 @@ def _filter_events(
                 event_id=OuterRef("pk"), eventtype_id=type_id
             )
             qs = qs.filter(Exists(links))
-        act_q, narrow = _act_filter(user, f)
+        act_qs, narrow = _act_filter(user, f)
     except _NoMatch:
         return qs.none()
     if f.source_kind:
@@ -317,12 +319,18 @@ def _filter_events(
             qs = qs.filter(Exists(links.filter(event_id=OuterRef("pk"))))
         else:
             qs = qs.filter(pk__in=links.values("event_id"))
-    if act_q:
-        acts = Act.objects.filter(act_q)
-        if narrow and not many:
-            qs = qs.filter(pk__in=acts.values("event_id"))
-        else:
-            qs = qs.filter(Exists(acts.filter(event_id=OuterRef("pk"))))
+    if act_qs and narrow and not many:
+        # one key lookup per alternative: an OR inside one subquery would make
+        # PostgreSQL read every act to test it
+        found = Q()
+        for act_q in act_qs:
+            found |= Q(pk__in=Act.objects.filter(act_q).values("event_id"))
+        qs = qs.filter(found)
+    elif act_qs:
+        either = Q()
+        for act_q in act_qs:
+            either |= act_q
+        qs = qs.filter(Exists(Act.objects.filter(either, event_id=OuterRef("pk"))))
     return qs
 
 
@@ -372,12 +380,14 @@ def event_count(user: User, filters: EventFilters = EventFilters()) -> ListCount
 
     Filters on the event's own columns are counted from an index.  Filters that look
     into acts, victims, types or sources must check every candidate event, which on
-    100,000 events costs more than the page itself; those are counted up to
-    COUNT_CAP and then reported as "more than COUNT_CAP" (narrow the filters, or use
-    the figures pages for totals).
+    SQLite with 100,000 events costs more than the page itself; there those are
+    counted up to COUNT_CAP and then reported as "more than COUNT_CAP" (narrow the
+    filters, or use the figures pages for totals).  PostgreSQL counts them exactly.
     """
     events = _filter_events(_events_visible_to(user), user, filters).order_by()
-    if not filters.looks_beyond_the_event:
+    if not filters.looks_beyond_the_event or connection.vendor == "postgresql":
+        # PostgreSQL counts the whole set with hash joins faster than it stops at the
+        # cap: told LIMIT, it picks a merge along the keys that reads far more
         return ListCount(events.count(), True)
     n = events[: COUNT_CAP + 1].count()
     return ListCount(min(n, COUNT_CAP), n <= COUNT_CAP)

@@ -20,6 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bordermonitor.accounts.models import User
 from bordermonitor.core.blind_index import name_digests
@@ -78,14 +79,19 @@ class NameInput:
 def _choice(errors: dict, field: str, value: str, choices: Sequence[tuple[str, str]]) -> None:
     allowed = [c for c, _ in choices]
     if value not in allowed:
-        errors[field] = f"{value!r} is not one of: {', '.join(allowed)}"
+        errors[field] = gettext("%(value)s is not one of: %(allowed)s") % {
+            "value": repr(value),
+            "allowed": ", ".join(allowed),
+        }
 
 
 def _codes_in(errors: dict, field: str, values: Iterable[str], allowed: Sequence[str]) -> list:
     values = list(values or [])
     bad = [v for v in values if v not in allowed]
     if bad:
-        errors[field] = f"unknown value(s) {', '.join(map(repr, bad))}"
+        errors[field] = gettext("unknown value(s) %(values)s") % {
+            "values": ", ".join(map(repr, bad))
+        }
     return sorted(set(values), key=values.index)
 
 
@@ -94,14 +100,17 @@ def _lookup(errors: dict, field: str, model, code: str | None, key: str = "code"
         return None
     obj = model.objects.filter(**{key: code}).first()
     if obj is None:
-        errors[field] = f"unknown {model._meta.verbose_name} {code!r}"
+        errors[field] = gettext("unknown %(what)s %(code)s") % {
+            "what": model._meta.verbose_name,
+            "code": repr(code),
+        }
     return obj
 
 
 def _text(errors: dict, field: str, value: str | None, limit: int = MAX_TEXT_LENGTH) -> str:
     value = (value or "").strip()
     if len(value) > limit:
-        errors[field] = f"at most {limit} characters"
+        errors[field] = gettext("at most %(limit)s characters") % {"limit": limit}
     return value
 
 
@@ -120,15 +129,21 @@ def _check_names(errors: dict, names: Sequence[NameInput]) -> list[NameInput]:
         if not full:
             continue
         if len(full) > MAX_NAME_LENGTH:
-            errors[f"names[{i}].full_name"] = f"at most {MAX_NAME_LENGTH} characters"
+            errors[f"names[{i}].full_name"] = gettext("at most %(limit)s characters") % {
+                "limit": MAX_NAME_LENGTH
+            }
         if n.written_by not in dict(WRITTEN_BY_CHOICES):
-            errors[f"names[{i}].written_by"] = f"{n.written_by!r} is not a known writer"
+            errors[f"names[{i}].written_by"] = gettext("%(value)s is not a known writer") % {
+                "value": repr(n.written_by)
+            }
         script = n.script or detect_script(full)
         if script not in dict(SCRIPT_CHOICES):
-            errors[f"names[{i}].script"] = f"{script!r} is not a known script"
+            errors[f"names[{i}].script"] = gettext("%(value)s is not a known script") % {
+                "value": repr(script)
+            }
         cleaned.append(NameInput(full, n.written_by, script, n.is_primary))
     if not cleaned:
-        errors["names"] = "at least one spelling of the name is required"
+        errors["names"] = gettext("at least one spelling of the name is required")
     if cleaned and not any(n.is_primary for n in cleaned):
         cleaned[0] = NameInput(cleaned[0].full_name, cleaned[0].written_by, cleaned[0].script, True)
     return cleaned
@@ -136,11 +151,11 @@ def _check_names(errors: dict, names: Sequence[NameInput]) -> list[NameInput]:
 
 def _check_birth(errors: dict, birth: FuzzyDate | None, estimated_age: int | None) -> None:
     if birth is not None and birth.earliest > today():
-        errors["birth"] = "a birth date cannot be in the future"
+        errors["birth"] = gettext("a birth date cannot be in the future")
     if birth is not None and birth.latest.year < 1900:
-        errors["birth"] = "a birth date before 1900 is not plausible"
+        errors["birth"] = gettext("a birth date before 1900 is not plausible")
     if estimated_age is not None and not 0 <= estimated_age <= 120:
-        errors["estimated_age"] = "an age between 0 and 120"
+        errors["estimated_age"] = gettext("an age between 0 and 120")
 
 
 def _write_names(person: Person, names: Sequence[NameInput]) -> None:
@@ -287,39 +302,42 @@ def _check_counts(errors: dict, counts: GroupCounts) -> None:
         ("children_count", counts.children),
     ):
         if value is not None and not 0 <= value <= 100_000:
-            errors[field] = "a count between 0 and 100000"
+            errors[field] = gettext("a count between 0 and 100000")
     if counts.group_size is not None and not errors:
         parts = sum(v or 0 for v in (counts.women, counts.men, counts.children))
         if parts > counts.group_size:
-            errors["group_size"] = (
-                f"the group has {counts.group_size} people but women, men and children "
-                f"add up to {parts}"
-            )
+            errors["group_size"] = gettext(
+                "the group has %(count)s people but women, men and children add up to %(parts)s"
+            ) % {"count": counts.group_size, "parts": parts}
 
 
 def _check_event_date(errors: dict, date: FuzzyDate | None) -> None:
     if date is None:
-        errors["date"] = "a date (or at least a year) is required"
+        errors["date"] = gettext("a date (or at least a year) is required")
     elif date.earliest > today():
-        errors["date"] = f"{date} is in the future"
+        errors["date"] = gettext("%(date)s is in the future") % {"date": date}
     elif date.latest.year < 2000:
-        errors["date"] = "an event before 2000 is outside what this system records"
+        errors["date"] = gettext("an event before 2000 is outside what this system records")
 
 
 def _check_coordinates(errors: dict, lat: Decimal | None, lon: Decimal | None) -> None:
     if (lat is None) != (lon is None):
-        errors["latitude" if lat is None else "longitude"] = "give both latitude and longitude"
+        errors["latitude" if lat is None else "longitude"] = gettext(
+            "give both latitude and longitude"
+        )
     if lat is not None and not -90 <= lat <= 90:
-        errors["latitude"] = "latitude between -90 and 90"
+        errors["latitude"] = gettext("latitude between -90 and 90")
     if lon is not None and not -180 <= lon <= 180:
-        errors["longitude"] = "longitude between -180 and 180"
+        errors["longitude"] = gettext("longitude between -180 and 180")
 
 
 def _event_types(errors: dict, codes: Sequence[str]) -> list[EventType]:
     found = list(EventType.objects.filter(code__in=list(codes)))
     missing = set(codes) - {t.code for t in found}
     if missing:
-        errors["event_types"] = f"unknown event type(s): {', '.join(sorted(missing))}"
+        errors["event_types"] = gettext("unknown event type(s): %(codes)s") % {
+            "codes": ", ".join(sorted(missing))
+        }
     return found
 
 
@@ -429,12 +447,12 @@ def _check_group(
     """An unnamed group: the breakdown by sex and age cannot exceed the group."""
     for name, value in (("count", count), ("women", women), ("men", men), ("children", children)):
         if value is not None and not 0 <= value <= 100_000:
-            errors[prefix + name] = "a count between 0 and 100000"
+            errors[prefix + name] = gettext("a count between 0 and 100000")
     parts = sum(v or 0 for v in (women, men, children))
     if count is not None and parts > count and not errors:
-        errors[prefix + "count"] = (
-            f"the group has {count} people but women, men and children add up to {parts}"
-        )
+        errors[prefix + "count"] = gettext(
+            "the group has %(count)s people but women, men and children add up to %(parts)s"
+        ) % {"count": count, "parts": parts}
     return _codes_in(errors, prefix + "vulnerabilities", vulnerabilities, VULNERABILITY_CODES)
 
 
@@ -458,11 +476,11 @@ def act_create(
     vt = _lookup(errors, "violation_type", ViolationType, violation_type)
     perp = _lookup(errors, "perpetrator", Perpetrator, perpetrator)
     if vt is None and "violation_type" not in errors:
-        errors["violation_type"] = "a violation type is required"
+        errors["violation_type"] = gettext("a violation type is required")
     if perp is None and "perpetrator" not in errors:
-        errors["perpetrator"] = "a perpetrator is required (use 'unknown' when not known)"
+        errors["perpetrator"] = gettext("a perpetrator is required (use 'unknown' when not known)")
     if victim is None and not victim_group_count:
-        errors["victim"] = "name a victim or give the number of unnamed victims"
+        errors["victim"] = gettext("name a victim or give the number of unnamed victims")
     vulnerabilities: list[str] = []
     if victim is None:
         vulnerabilities = _check_group(
@@ -542,25 +560,31 @@ def _check_items(
     items = list(items)
     takes_items = violation_type in ITEM_VIOLATIONS
     if items and not takes_items:
-        errors["items"] = (
+        errors["items"] = gettext(
             "items are recorded only for a confiscation, destruction or theft; "
             "choose such a violation type or remove the items"
         )
     if left not in (SUGGEST_FROM_ITEMS, None) and not takes_items:
-        errors["left_without_identity_document"] = (
+        errors["left_without_identity_document"] = gettext(
             "only asked after a confiscation, destruction or theft"
         )
     elif left not in (SUGGEST_FROM_ITEMS, None, True, False):
-        errors["left_without_identity_document"] = "yes, no or unknown"
+        errors["left_without_identity_document"] = gettext("yes, no or unknown")
     if len(items) > MAX_ITEMS_PER_ACT:
-        errors["items"] = f"at most {MAX_ITEMS_PER_ACT} kinds of item per violation"
+        errors["items"] = gettext("at most %(limit)s kinds of item per violation") % {
+            "limit": MAX_ITEMS_PER_ACT
+        }
     for r, it in enumerate(items):
         if it.item not in dict(ITEM_CHOICES):
-            errors[f"items[{r}].item"] = f"{it.item!r} is not a known item"
+            errors[f"items[{r}].item"] = gettext("%(value)s is not a known item") % {
+                "value": repr(it.item)
+            }
         if it.fate not in dict(ITEM_FATE_CHOICES):
-            errors[f"items[{r}].fate"] = f"{it.fate!r}: kept, destroyed, returned or unknown"
+            errors[f"items[{r}].fate"] = gettext(
+                "%(value)s: kept, destroyed, returned or unknown"
+            ) % {"value": repr(it.fate)}
         if not isinstance(it.quantity, int) or not 1 <= it.quantity <= 10_000:
-            errors[f"items[{r}].quantity"] = "a quantity between 1 and 10000"
+            errors[f"items[{r}].quantity"] = gettext("a quantity between 1 and 10000")
     return items
 
 
@@ -614,7 +638,10 @@ def _chain_problems(
         if e.pk in seen:
             problems.append(
                 _ChainProblem(
-                    i, "existing", f"{e.code} appears twice: a story cannot return to an event"
+                    i,
+                    "existing",
+                    gettext("%(code)s appears twice: a story cannot return to an event")
+                    % {"code": e.code},
                 )
             )
         seen[e.pk] = i
@@ -625,8 +652,11 @@ def _chain_problems(
                 _ChainProblem(
                     i,
                     "date",
-                    f"this event ({b}) happened before the one above it ({a}): "
-                    "put the events in the order they happened",
+                    gettext(
+                        "this event (%(date)s) happened before the one above it (%(before)s): "
+                        "put the events in the order they happened"
+                    )
+                    % {"date": b, "before": a},
                 )
             )
     if problems:
@@ -639,7 +669,10 @@ def _chain_problems(
             before = Event.objects.filter(pk=e.previous_event_id).values_list("code", flat=True)
             problems.append(
                 _ChainProblem(
-                    i, "existing", f"{e.code} already follows {before.first()} in another story"
+                    i,
+                    "existing",
+                    gettext("%(code)s already follows %(before)s in another story")
+                    % {"code": e.code, "before": before.first()},
                 )
             )
         if i < last:
@@ -652,7 +685,10 @@ def _chain_problems(
             if after:
                 problems.append(
                     _ChainProblem(
-                        i, "existing", f"{e.code} is already followed by {after} in another story"
+                        i,
+                        "existing",
+                        gettext("%(code)s is already followed by %(after)s in another story")
+                        % {"code": e.code, "after": after},
                     )
                 )
     first = events[0]
@@ -667,7 +703,8 @@ def _chain_problems(
                 _ChainProblem(
                     0,
                     "existing",
-                    f"this order would make the story loop back on itself through {code}",
+                    gettext("this order would make the story loop back on itself through %(code)s")
+                    % {"code": code},
                 )
             )
             break
@@ -696,7 +733,7 @@ def event_chain_set(*, events: Sequence[Event]) -> list[Event]:
     out of date order, and links that would cut another story in two."""
     events = list(events)
     if len(events) < 2:
-        raise ValidationError({"events": "a story needs at least two events"})
+        raise ValidationError({"events": gettext("a story needs at least two events")})
     problems = _chain_problems(events, [e.date for e in events])
     if problems:
         raise ValidationError(
@@ -737,13 +774,13 @@ def translation_create(
     name); the original stays as it was told."""
     errors: dict[str, str] = {}
     if language not in LANGUAGE_CODES:
-        errors["language"] = "choose the language of the translation"
+        errors["language"] = gettext("choose the language of the translation")
     text = _text(errors, "text", text)
     if not text and "text" not in errors:
-        errors["text"] = "the translation is empty"
+        errors["text"] = gettext("the translation is empty")
     translator_name = _text(errors, "translator_name", translator_name, 200)
     if translator is None and not translator_name:
-        errors["translator_name"] = "say who translated it"
+        errors["translator_name"] = gettext("say who translated it")
     _raise(errors)
     translation = TestimonyTranslation(
         source=source,
@@ -771,15 +808,19 @@ def _check_source(errors, kind, received_on, reliability, language, consent, tes
     _choice(errors, "kind", kind, SOURCE_KIND_CHOICES)
     _choice(errors, "reliability", reliability, RELIABILITY_CHOICES)
     if received_on is None:
-        errors["received_on"] = "the date the information was received is required"
+        errors["received_on"] = gettext("the date the information was received is required")
     elif received_on > today():
-        errors["received_on"] = f"{received_on:%Y-%m-%d} is in the future"
+        errors["received_on"] = gettext("%(date)s is in the future") % {
+            "date": f"{received_on:%Y-%m-%d}"
+        }
     elif received_on.year < 2000:
-        errors["received_on"] = "a date before 2000 is outside what this system records"
+        errors["received_on"] = gettext("a date before 2000 is outside what this system records")
     if language and language not in LANGUAGE_CODES:
-        errors["language"] = f"{language!r} is not a known language code"
+        errors["language"] = gettext("%(value)s is not a known language code") % {
+            "value": repr(language)
+        }
     if consent.internal_only and (consent.quote or consent.share_un or consent.publish_anonymously):
-        errors["internal_only"] = (
+        errors["internal_only"] = gettext(
             "an internal-only source cannot also be quoted, shared or published"
         )
     return _text(errors, "testimony", testimony)
@@ -867,9 +908,9 @@ DRAFT_STEPS = (1, 2, 3)
 
 def _check_draft_owner(errors: dict, draft: Draft, owner: User) -> None:
     if draft.owner_id != owner.pk:
-        errors["draft"] = "this draft belongs to someone else"
+        errors["draft"] = gettext("this draft belongs to someone else")
     elif draft.completed_at is not None:
-        errors["draft"] = "this draft was already saved as records; start a new one"
+        errors["draft"] = gettext("this draft was already saved as records; start a new one")
 
 
 @transaction.atomic
@@ -885,11 +926,13 @@ def draft_save(
     connection drops; any state is accepted, the rules apply only on the final save."""
     errors: dict[str, str] = {}
     if not isinstance(payload, dict):
-        errors["payload"] = "a draft holds a JSON object"
+        errors["payload"] = gettext("a draft holds a JSON object")
     elif len(json.dumps(payload, ensure_ascii=False).encode()) > MAX_DRAFT_BYTES:
-        errors["payload"] = f"a draft holds at most {MAX_DRAFT_BYTES // 1_000_000} MB of text"
+        errors["payload"] = gettext("a draft holds at most %(limit)s MB of text") % {
+            "limit": MAX_DRAFT_BYTES // 1_000_000
+        }
     if step not in DRAFT_STEPS:
-        errors["step"] = "screen 1, 2 or 3"
+        errors["step"] = gettext("screen 1, 2 or 3")
     if draft is not None:
         _check_draft_owner(errors, draft, owner)
     _raise(errors)
@@ -913,7 +956,7 @@ def draft_discard(*, draft: Draft, by: User) -> None:
     backup can open what was typed in it either."""
     errors: dict[str, str] = {}
     if draft.owner_id != by.pk:
-        errors["draft"] = "this draft belongs to someone else"
+        errors["draft"] = gettext("this draft belongs to someone else")
     _raise(errors)
     key_id = draft.data_key_id
     draft.delete()
@@ -952,7 +995,7 @@ def _flag(value: Any) -> bool:
 
 def _whole(errors: dict, key: str, value: Any, low: int = 0, high: int = 100_000) -> int | None:
     if isinstance(value, bool):
-        errors[key] = "a whole number"
+        errors[key] = gettext("a whole number")
         return None
     text = _s(value)
     if not text:
@@ -960,10 +1003,10 @@ def _whole(errors: dict, key: str, value: Any, low: int = 0, high: int = 100_000
     try:
         number = int(text)
     except ValueError:
-        errors[key] = f"“{text}” is not a whole number"
+        errors[key] = gettext("“%(text)s” is not a whole number") % {"text": text}
         return None
     if not low <= number <= high:
-        errors[key] = f"a number between {low} and {high}"
+        errors[key] = gettext("a number between %(low)s and %(high)s") % {"low": low, "high": high}
         return None
     return number
 
@@ -985,6 +1028,18 @@ def _under(prefix: str) -> Iterator[None]:
         ) from exc
 
 
+def _reversed_message(what: str, text: str) -> str:
+    if what == "birth date range":
+        message = gettext(
+            "the birth date range ends before it starts (“%(text)s”): write the earlier date first"
+        )
+    else:
+        message = gettext(
+            "the event ends before it starts (“%(text)s”): write the earlier date first"
+        )
+    return message % {"text": text}
+
+
 def _parse_date(errors: dict, key: str, value: Any, what: str) -> FuzzyDate | None:
     text = _s(value)
     if not text:
@@ -993,8 +1048,8 @@ def _parse_date(errors: dict, key: str, value: Any, what: str) -> FuzzyDate | No
         return parse_fuzzy_date(text)
     except FuzzyDateError as exc:
         message = str(exc)
-        if "ends before it starts" in message:
-            message = f"the {what} ends before it starts (“{text}”): write the earlier date first"
+        if exc.code == "reversed":
+            message = _reversed_message(what, text)
         errors[key] = message
         return None
 
@@ -1008,7 +1063,7 @@ def _iso_day(errors: dict, key: str, value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        errors[key] = f"“{text}” is not a date; write it as 2024-10-03"
+        errors[key] = gettext("“%(text)s” is not a date; write it as 2024-10-03") % {"text": text}
         return None
 
 
@@ -1073,12 +1128,12 @@ def _check_intake_source(errors: dict, data: Any) -> dict:
     )
     _merge(found, "", rules)
     if not kind:
-        found["kind"] = "what kind of source is this? (an interview, a witness, ...)"
+        found["kind"] = gettext("what kind of source is this? (an interview, a witness, ...)")
     interviewer = None
     if username := _s(data.get("interviewer")):
         interviewer = User.objects.filter(username=username, is_active=True).first()
         if interviewer is None:
-            found["interviewer"] = f"no active account {username!r}"
+            found["interviewer"] = gettext("no active account %(name)s") % {"name": repr(username)}
     _merge(errors, "source.", found)
     return dict(
         kind=kind,
@@ -1104,7 +1159,7 @@ def _check_intake_person(errors: dict, prefix: str, data: dict, ref: str) -> Per
     if code := _s(data.get("code")):
         plan.existing = Person.objects.filter(code=code).first()
         if plan.existing is None:
-            found["code"] = f"no person with code {code}"
+            found["code"] = gettext("no person with code %(code)s") % {"code": code}
         _merge(errors, prefix, found)
         return plan
     raw_names = [n for n in data.get("names") or [] if isinstance(n, dict)]
@@ -1112,7 +1167,9 @@ def _check_intake_person(errors: dict, prefix: str, data: dict, ref: str) -> Per
         NameInput(_s(n.get("full_name")), _s(n.get("written_by")) or "relative") for n in raw_names
     ]
     if not any(n.full_name for n in spellings):
-        found["names"] = "write the name as the person gave it, or give an existing person's code"
+        found["names"] = gettext(
+            "write the name as the person gave it, or give an existing person's code"
+        )
     else:
         plan.names = _check_names(found, spellings)
     plan.sex = _s(data.get("sex")) or "u"
@@ -1147,11 +1204,13 @@ def _check_intake_act(
     found: dict[str, Any] = {}
     vt, perp = _s(data.get("violation_type")), _s(data.get("perpetrator"))
     if not vt:
-        found["violation_type"] = "choose the violation type: what was done to the victim"
+        found["violation_type"] = gettext("choose the violation type: what was done to the victim")
     else:
         _lookup(found, "violation_type", ViolationType, vt)
     if not perp:
-        found["perpetrator"] = "choose who did it (“unknown” when the source does not know)"
+        found["perpetrator"] = gettext(
+            "choose who did it (“unknown” when the source does not know)"
+        )
     else:
         _lookup(found, "perpetrator", Perpetrator, perp)
     victim = _s(data.get("victim"))
@@ -1168,19 +1227,21 @@ def _check_intake_act(
                     women, men = event_counts.women, event_counts.men
                     children = event_counts.children
             else:
-                found["group_count"] = "how many people were in the group?"
+                found["group_count"] = gettext("how many people were in the group?")
         plan.group_vulnerabilities = _check_group(
             found, count, women, men, children, _strs(data.get("group_vulnerabilities")), "group_"
         )
         plan.group = GroupCounts(group_size=count, women=women, men=men, children=children)
     elif victim:
         if victim not in refs:
-            found["victim"] = "this person is no longer on the list above; choose the victim again"
+            found["victim"] = gettext(
+                "this person is no longer on the list above; choose the victim again"
+            )
         elif refs[victim] is None:
-            found["victim"] = "this person has neither a name nor a code yet"
+            found["victim"] = gettext("this person has neither a name nor a code yet")
         plan.victim_ref = victim
     else:
-        found["victim"] = "who suffered it? a person named above or an unnamed group"
+        found["victim"] = gettext("who suffered it? a person named above or an unnamed group")
     indexed, item_found = [], {}
     for r, row in enumerate(data.get("items") or []):
         if not isinstance(row, dict) or not _s(row.get("item")):
@@ -1210,9 +1271,12 @@ def _check_intake_event(errors: dict, i: int, data: dict, refs: dict, seen: dict
     if code := _s(data.get("existing")):
         event = Event.objects.filter(code=code).first()
         if event is None:
-            found["existing"] = f"no event with code {code}"
+            found["existing"] = gettext("no event with code %(code)s") % {"code": code}
         elif event.pk in seen:
-            found["existing"] = f"{code} is already event {seen[event.pk] + 1} of this testimony"
+            found["existing"] = gettext("%(code)s is already event %(n)s of this testimony") % {
+                "code": code,
+                "n": seen[event.pk] + 1,
+            }
         else:
             seen[event.pk] = i
         plan = EventPlan(existing=event, account=account, date=event.date if event else None)
@@ -1225,7 +1289,9 @@ def _check_intake_event(errors: dict, i: int, data: dict, refs: dict, seen: dict
     else:
         date = _parse_date(found, "date", data.get("date"), "event")
         if date is None and "date" not in found:
-            found["date"] = "when did it happen? a month or a year is enough (2024-03, 2024)"
+            found["date"] = gettext(
+                "when did it happen? a month or a year is enough (2024-03, 2024)"
+            )
         elif date is not None:
             _check_event_date(found, date)
         title = _text(found, "title", data.get("title"), 200)
@@ -1262,7 +1328,9 @@ def _check_intake_event(errors: dict, i: int, data: dict, refs: dict, seen: dict
         )
     acts = data.get("acts") or []
     if len(acts) > MAX_INTAKE_ACTS:
-        found["acts"] = f"at most {MAX_INTAKE_ACTS} violations per event"
+        found["acts"] = gettext("at most %(limit)s violations per event") % {
+            "limit": MAX_INTAKE_ACTS
+        }
     _merge(errors, prefix, found)
     for j, act in enumerate(acts[:MAX_INTAKE_ACTS]):
         if isinstance(act, dict) and not _act_is_blank(act):
@@ -1300,13 +1368,15 @@ def testimony_check(*, payload: Any) -> TestimonyPlan:
     to its field.  Blank person, event and act blocks are ignored.
     """
     if not isinstance(payload, dict):
-        raise ValidationError({"payload": "a testimony is a JSON object"})
+        raise ValidationError({"payload": gettext("a testimony is a JSON object")})
     errors: dict[str, Any] = {}
     source = _check_intake_source(errors, payload.get("source"))
 
     persons_in = payload.get("persons") or []
     if len(persons_in) > MAX_INTAKE_PERSONS:
-        errors["persons"] = f"at most {MAX_INTAKE_PERSONS} people per testimony"
+        errors["persons"] = gettext("at most %(limit)s people per testimony") % {
+            "limit": MAX_INTAKE_PERSONS
+        }
     persons, refs, codes = [], {}, {}
     for k, data in enumerate(persons_in[:MAX_INTAKE_PERSONS]):
         data = data if isinstance(data, dict) else {}
@@ -1317,16 +1387,19 @@ def testimony_check(*, payload: Any) -> TestimonyPlan:
         plan = _check_intake_person(errors, f"persons[{k}].", data, ref)
         if plan.existing is not None:
             if plan.existing.pk in codes:
-                errors[f"persons[{k}].code"] = (
-                    f"{plan.existing.code} is already person {codes[plan.existing.pk] + 1}"
-                )
+                errors[f"persons[{k}].code"] = gettext("%(code)s is already person %(n)s") % {
+                    "code": plan.existing.code,
+                    "n": codes[plan.existing.pk] + 1,
+                }
             codes[plan.existing.pk] = k
         refs[ref] = plan
         persons.append(plan)
 
     events_in = payload.get("events") or []
     if len(events_in) > MAX_INTAKE_EVENTS:
-        errors["events"] = f"at most {MAX_INTAKE_EVENTS} events per testimony"
+        errors["events"] = gettext("at most %(limit)s events per testimony") % {
+            "limit": MAX_INTAKE_EVENTS
+        }
     events, seen, positions = [], {}, []
     for i, data in enumerate(events_in[:MAX_INTAKE_EVENTS]):
         if not isinstance(data, dict) or _event_is_blank(data):
@@ -1334,7 +1407,7 @@ def testimony_check(*, payload: Any) -> TestimonyPlan:
         events.append(_check_intake_event(errors, i, data, refs, seen))
         positions.append(i)
     if not events and "events" not in errors:
-        errors["events"] = "record at least one event from this testimony"
+        errors["events"] = gettext("record at least one event from this testimony")
 
     chain = _flag(payload.get("chain"))
     if chain and len(events) > 1 and not any(k.startswith("events[") for k in errors):

@@ -12,10 +12,19 @@ class UserLanguageMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         language = getattr(user, "language", "") if user and user.is_authenticated else ""
-        if language:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        response = self.get_response(request)
-        if language:
-            response.headers.setdefault("Content-Language", language)
+        if not language:
+            return self.get_response(request)
+        # the user's language for this request only: the thread goes back to what it had,
+        # so nothing run later in it (a test, a management command) inherits the choice
+        previous = translation.get_language()
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            if previous:
+                translation.activate(previous)
+            else:
+                translation.deactivate()
+        response.headers.setdefault("Content-Language", language)
         return response

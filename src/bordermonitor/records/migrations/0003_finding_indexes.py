@@ -1,6 +1,5 @@
 """Indexes for finding events: acts by event and violation type or perpetrator, events by
-side or border section and date, sources by kind, and the few people and groups with
-vulnerability flags."""
+side or border section and date, and the few people and groups with vulnerability flags."""
 
 from django.conf import settings
 from django.db import migrations, models
@@ -41,9 +40,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="person",
             index=models.Index(fields=["vulnerabilities"], name="person_vulnerable_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="source",
-            index=models.Index(fields=["kind", "id"], name="source_kind_idx"),
         ),
     ]

@@ -12,6 +12,7 @@
   var listLink = document.getElementById("map-list-link");
 
   var map = L.map(el, { zoomSnap: 0.5, minZoom: 5, maxZoom: 16 });
+  map.attributionControl.setPrefix("Leaflet");
   if (config.tilesUrl) {
     L.tileLayer(config.tilesUrl, { attribution: config.tilesAttribution || "", maxZoom: 18 }).addTo(map);
   }
