@@ -2,8 +2,9 @@
 
 Run by hand (not a unit test).  For each database it builds a fresh data set of
 100,000 events, 300,000 acts and 150,000 people (plus 40,000 sources), then times
-~200 requests per case through Django's test client as a signed-in monitor, and
-reports p50/p95 with the ratio to a baseline measured in the same run:
+~200 requests per case through Django's test client as a signed-in monitor (the API
+with a bearer token and no session, as a script calls it), and reports p50/p95 with
+the ratio to a baseline measured in the same run:
 
     cd /work/main
     .venv/bin/python benchmarks/records_list.py                  # SQLite, then PostgreSQL
@@ -13,6 +14,20 @@ reports p50/p95 with the ratio to a baseline measured in the same run:
 
 SQLite uses a file database in a temporary BM_DATA_DIR (deleted afterwards unless
 --keep).  The PostgreSQL database named in --pg-url is DROPPED and re-created.
+
+To time a change without paying the build (minutes per database) every time, build
+once into a directory of your choosing and reuse it; the directory keeps the SQLite
+file, the master key both databases' rows are sealed with, and a note of what was
+built (PostgreSQL keeps its database, which is then not dropped):
+
+    .venv/bin/python benchmarks/records_list.py --reuse /tmp/bm-bench       # builds
+    .venv/bin/python benchmarks/records_list.py --reuse /tmp/bm-bench \\
+        --db postgres --cases API --requests 50                             # reuses
+    .venv/bin/python benchmarks/records_list.py --reuse /tmp/bm-bench \\
+        --db sqlite --cases "API events" --profile                          # cProfile
+
+A reused data set was built by an earlier version of this script and of the models:
+rebuild (delete the directory) after changing either, and for the figures you report.
 
 How the data is made quickly: rows are written with executemany in batches; every
 record still has a unique code, but the records share a pool of 32 data keys
@@ -51,6 +66,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/bm_bench"
 TARGET_P95_MS = 150.0
+BUILT_NOTE = "built.json"  # in a --reuse directory: what was built, and the name to search
 
 N_EVENTS, N_ACTS, N_PERSONS, N_SOURCES = 100_000, 300_000, 150_000, 40_000
 BATCH = 5_000
@@ -68,6 +84,15 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per case")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data set")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite data directory")
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        help="build the data once into DIR/<db>/ and reuse it on later runs (see above)",
+    )
+    parser.add_argument("--cases", default="", help="only the cases whose label contains this text")
+    parser.add_argument(
+        "--profile", action="store_true", help="print a cProfile of one request per case"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -79,7 +104,11 @@ def main() -> int:
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     failed = False
     for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
-        data_dir = Path(tempfile.mkdtemp(prefix=f"bm-bench-{db}-"))
+        if args.reuse:
+            data_dir = Path(args.reuse).resolve() / db
+            data_dir.mkdir(parents=True, exist_ok=True)
+        else:
+            data_dir = Path(tempfile.mkdtemp(prefix=f"bm-bench-{db}-"))
         env = dict(os.environ)
         env.update(
             BM_DATA_DIR=str(data_dir),
@@ -90,13 +119,23 @@ def main() -> int:
                 f"sqlite:///{data_dir / 'bench.sqlite3'}" if db == "sqlite" else args.pg_url
             ),
         )
-        if db == "postgres":
+        note = data_dir / BUILT_NOTE
+        if (
+            note.exists()
+            and json.loads(note.read_text("utf-8")).get("database") != env["DATABASE_URL"]
+        ):
+            note.unlink()  # built for another database: build again
+        if db == "postgres" and not note.exists():
             _recreate_pg_database(args.pg_url)
         command = [sys.executable, __file__, "--child", db, "--requests", str(args.requests)]
-        command += ["--scale", str(args.scale)]
+        command += ["--scale", str(args.scale), "--cases", args.cases]
+        command += ["--profile"] if args.profile else []
+        command += ["--reuse", str(data_dir)] if args.reuse else []
         result = subprocess.run(command, env=env, cwd=ROOT, check=False)  # noqa: S603
         failed |= result.returncode != 0
-        if db == "sqlite" and not args.keep:
+        if args.reuse:
+            print(f"(data kept in {data_dir})")
+        elif db == "sqlite" and not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
         elif db == "sqlite":
             print(f"(kept {data_dir})")
@@ -122,36 +161,50 @@ def child(args) -> int:
     from django.conf import settings
 
     settings.DEBUG = False  # no query log: measure what production does
-    from bordermonitor.core.keys import create_master_key
-
-    create_master_key(settings.KEY_FILE)
     from django.core.management import call_command
 
-    db = args.child
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    sizes = {
-        "events": int(N_EVENTS * args.scale),
-        "acts": int(N_ACTS * args.scale),
-        "persons": int(N_PERSONS * args.scale),
-        "sources": int(N_SOURCES * args.scale),
-    }
-    counts, probe_name = generate(**sizes)
-    if db == "postgres":
-        from django.db import connection
+    from bordermonitor.core.keys import create_master_key
 
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    built = time.perf_counter() - started
+    db = args.child
+    note = Path(args.reuse) / BUILT_NOTE if args.reuse else None
+    if note is not None and note.exists():
+        built_before = json.loads(note.read_text("utf-8"))
+        counts, probe_name = built_before["counts"], built_before["probe_name"]
+        built = 0.0
+        call_command("migrate", verbosity=0)  # the code may have moved on since the build
+        print(f"(reusing the data set built in {args.reuse})")
+    else:
+        create_master_key(settings.KEY_FILE)
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        sizes = {
+            "events": int(N_EVENTS * args.scale),
+            "acts": int(N_ACTS * args.scale),
+            "persons": int(N_PERSONS * args.scale),
+            "sources": int(N_SOURCES * args.scale),
+        }
+        counts, probe_name = generate(**sizes)
+        if db == "postgres":
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+        built = time.perf_counter() - started
+        if note is not None:
+            built_now = {"counts": counts, "probe_name": probe_name}
+            built_now["database"] = os.environ["DATABASE_URL"]
+            note.write_text(json.dumps(built_now), "utf-8")
     # A server process does not hold the generator's leftovers: keep the garbage
     # collector's full passes from walking them between requests.
     gc.collect()
     gc.freeze()
     print(f"\n=== {db}: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} ===")
     print(
-        "data: " + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + f" built in {built:.0f} s"
+        "data: "
+        + ", ".join(f"{n:,} {k}" for k, n in counts.items())
+        + (f" built in {built:.0f} s" if built else " (reused)")
     )
-    ok = measure(db, args.requests, probe_name)
+    ok = measure(db, args.requests, probe_name, only=args.cases, profile=args.profile)
     return 0 if ok else 1
 
 
@@ -486,22 +539,24 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def measure(db: str, requests: int, probe_name: str) -> bool:
+def measure(db: str, requests: int, probe_name: str, *, only: str = "", profile=False) -> bool:
     from urllib.parse import urlencode
 
     from django.test import Client
 
+    from bordermonitor.accounts.models import User
     from bordermonitor.accounts.services import api_token_create, user_create
     from bordermonitor.records import selectors
     from bordermonitor.records.forms import EventFilterForm
     from bordermonitor.records.views import _filters
 
     password = "bench bench bench"  # noqa: S105 - a throw-away account in a throw-away DB
-    user = user_create(
+    user = User.objects.filter(username=f"bench-{db}").first() or user_create(
         username=f"bench-{db}", role="monitor", password=password, check_password=False
-    )
-    client = Client()
-    client.force_login(user)
+    )  # a reused data set already has the account
+    page_client = Client()
+    page_client.force_login(user)
+    api_client = Client()  # a script: its token, no session cookie
     _, token = api_token_create(user=user)
     api_headers = {"Authorization": f"Bearer {token}"}
 
@@ -561,6 +616,7 @@ def measure(db: str, requests: int, probe_name: str) -> bool:
     ]
 
     def timed(url: str, headers=None) -> list[float]:
+        client = api_client if headers else page_client
         for _ in range(5):  # warm-up: connection, caches, templates
             assert client.get(url, headers=headers).status_code == 200, url
         out = []
@@ -582,8 +638,13 @@ def measure(db: str, requests: int, probe_name: str) -> bool:
     rows, ok = [], True
     baselines: dict[str, float] = {}
     for label, path, params, checked in page_cases + api_cases + info_cases:
+        if only and only not in label and (profile or not label.startswith("baseline")):
+            continue
         url = f"{path}?{urlencode(params)}" if params else path
         headers = api_headers if path.startswith("/api/") else None
+        if profile:
+            _profile(api_client if headers else page_client, label, url, headers)
+            continue
         times = timed(url, headers)
         p50, p95 = statistics.median(times), _percentile(times, 0.95)
         if label.startswith("baseline"):
@@ -593,6 +654,8 @@ def measure(db: str, requests: int, probe_name: str) -> bool:
         ok &= meets != "SLOW"
         rows.append((label, matches(path, params), p50, p95, p50 / base, meets))
 
+    if profile:
+        return True
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{requests} requests per case; ratio = p50 / p50 of the page (or API) baseline")
     print(f"load average after measuring: {load} (other work on the machine slows every case)")
@@ -601,6 +664,34 @@ def measure(db: str, requests: int, probe_name: str) -> bool:
         print(f"{label:<46} {n:>9} {p50:>8.1f} {p95:>8.1f} {ratio:>6.1f}  {meets}")
     print(f"target p95 < {TARGET_P95_MS:.0f} ms: {'met' if ok else 'NOT met'} on {db}")
     return ok
+
+
+def _profile(client, label: str, url: str, headers) -> None:
+    """One request under cProfile (after warming up), with its queries and their times."""
+    import cProfile
+    import pstats
+
+    from django.db import connection, reset_queries
+
+    for _ in range(5):
+        client.get(url, headers=headers)
+    connection.force_debug_cursor = True
+    reset_queries()
+    profiler = cProfile.Profile()
+    t0 = time.perf_counter()
+    profiler.enable()
+    response = client.get(url, headers=headers)
+    profiler.disable()
+    elapsed = (time.perf_counter() - t0) * 1000
+    connection.force_debug_cursor = False
+    queries = connection.queries
+    print(f"\n--- {label}: {url} -> {response.status_code} in {elapsed:.1f} ms")
+    print(f"{len(queries)} queries, {sum(float(q['time']) for q in queries) * 1000:.1f} ms:")
+    for q in queries:
+        print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
+    pstats.Stats(profiler).sort_stats(os.environ.get("BM_PROFILE_SORT", "cumulative")).print_stats(
+        35
+    )
 
 
 if __name__ == "__main__":

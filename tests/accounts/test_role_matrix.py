@@ -398,6 +398,15 @@ def test_the_openapi_schema_lists_exactly_the_guarded_operations():
         assert op.capability in CAPABILITIES, str(op)
 
 
+def test_the_analyst_reads_published_figures_and_no_personal_data():
+    """Issue 3: the analyst counts from what sources consented to publish, never people."""
+    assert ANALYST in CAPABILITIES["published.view"]
+    personal = {"persons.view", "events.view", "sources.view", "evidence.view"}
+    assert not {cap for cap in personal if ANALYST in CAPABILITIES[cap]}
+    published = [op for op in api_operations() if op.capability == "published.view"]
+    assert [str(op) for op in published] == ["GET /api/v1/published/events (list_published_events)"]
+
+
 # -- 2. pages × roles --------------------------------------------------------------------
 
 

@@ -198,6 +198,8 @@ def test_event_create_read_update(api):
             "date": "March 2024",
             "title": "Group pushed back near Kuźnica",
             "place": "kuznica",
+            "latitude": "53.74512",
+            "longitude": "23.6401",
             "event_types": ["pushback", "violence"],
             "description": "Twelve people, three of them children.",
             "counts": {"group_size": 12, "women": 4, "men": 5, "children": 3},
@@ -209,12 +211,15 @@ def test_event_create_read_update(api):
     assert created["date_precision"] == "month"
     assert (created["date_earliest"], created["date_latest"]) == ("2024-03-01", "2024-03-31")
     assert created["place"] == "kuznica"
+    assert (created["latitude"], created["longitude"]) == ("53.74512", "23.64010")
     assert created["side"] == "PL"  # from the place
     assert created["border_section"] is not None
     assert sorted(created["event_types"]) == ["pushback", "violence"]
     assert created["counts"] == {"group_size": 12, "women": 4, "men": 5, "children": 3}
 
     assert api.get(f"/events/{code}") == (200, created)
+    # the list says the same as the event's own page, description and all
+    assert api.get("/events")[1]["items"] == [created]
 
     status, updated = api.patch(f"/events/{code}", {"title": "Pushback at Kuźnica", "side": "BY"})
     assert status == 200, updated
@@ -345,6 +350,23 @@ def test_event_list_nests_acts_and_victims_by_code_never_by_name(api, finding):
     assert "Rahel" not in everything and "Haddad" not in everything
 
 
+def test_event_list_is_exactly_what_its_schema_says(api, finding):
+    """The list is sent without ninja validating it again: the body must be what the
+    documented `PagedEventOut` makes of it, field for field."""
+    from bordermonitor.api.schemas import PagedEventOut
+
+    status, page = api.get("/events", limit=500)
+    assert status == 200, page
+    assert len(page["items"]) == 3
+    assert PagedEventOut.model_validate(page).model_dump(mode="json") == page
+    schema = api.client.get(f"{API}/openapi.json").json()
+    get = schema["paths"]["/api/v1/events"]["get"]
+    assert get["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PagedEventOut"
+    }
+    assert {"limit", "offset", "vulnerability"} <= {p["name"] for p in get["parameters"]}
+
+
 def test_event_filters_on_acts_victims_and_sources(api, finding):
     f = finding
     assert _event_codes(api, violation_type="pushback") == {f["kuznica"]}
@@ -392,6 +414,27 @@ def test_event_list_count_may_be_capped(api, finding, monkeypatch):
     assert len(page["items"]) == 2  # every match is listed; only the count stops
     status, page = api.get("/events", place="kuznica")  # the event's own columns
     assert (page["count"], page["count_exact"]) == (2, True)
+
+
+def test_event_pages_of_a_long_list_are_the_same_near_and_deep(api, finding, monkeypatch):
+    """Past the first rows of a long list, events are looked up by key instead of walked
+    newest first: the pages must not change with the way they are found."""
+    from bordermonitor.records import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    for date in ("2024-05-01", "2024-05-02", "2024-05-03"):
+        code = new_event(api, date)["code"]
+        group = _act(code, "pushback", "pl-army", victim_group_count=2)
+        type(group).objects.filter(pk=group.pk).update(victim_group_vulnerabilities=["child"])
+    status, whole = api.get("/events", vulnerability="child", limit=10)
+    assert (status, whole["count"], whole["count_exact"]) == (200, 1, False)
+    codes = [e["code"] for e in whole["items"]]
+    assert len(codes) == 4 and codes[-1] == finding["kuznica"]  # newest first
+    for walk_rows in (100, 1):  # walked, then looked up by key
+        monkeypatch.setattr(selectors, "WALK_ROWS", walk_rows)
+        pages = [api.get("/events", vulnerability="child", limit=2, offset=o)[1] for o in (0, 2)]
+        assert [e["code"] for p in pages for e in p["items"]] == codes, walk_rows
+        assert pages[1]["items"] == whole["items"][2:]
 
 
 def test_person_timeline(api, finding):
@@ -609,3 +652,34 @@ def test_openapi_lists_the_routes(client):
         assert {"get", "post"} <= set(schema["paths"][path]), path
         assert {"get", "patch"} <= set(schema["paths"][path + "/{code}"]), path
     assert "BearerToken" in json.dumps(schema["components"]["securitySchemes"])
+
+
+def test_answers_are_in_english_whatever_the_language_asked(monitor):
+    """Scripts compare the strings they get back: a Russian browser locale, or an
+    account whose interface is Russian, must not turn "March 2024" into "Март 2024"."""
+    monitor.language = "ru"
+    monitor.save(update_fields=["language"])
+    _, token = api_token_create(user=monitor)
+    api = Api(token)
+    api.client.force_login(monitor)  # the session would switch the web pages to Russian
+    api.headers["Accept-Language"] = "ru"
+
+    created = new_event(api, "March 2024", title="near Kuźnica")
+    assert "март 2024" in api.client.get("/events/").content.decode()  # the pages are Russian
+    assert created["date"] == "March 2024"
+    assert api.get(f"/events/{created['code']}")[1]["date"] == "March 2024"
+    status, page = api.get("/events")
+    assert status == 200, page
+    assert [e["date"] for e in page["items"]] == ["March 2024"]
+
+    person = new_person(api, "Hawre Aziz")
+    status, timeline = api.get(f"/persons/{person['code']}/timeline")
+    assert status == 200, timeline
+    assert timeline["entries"][0]["summary"] == "record opened"
+
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    message = _refused(api, "post", "/events", {"date": tomorrow.isoformat()}, 400, "date")
+    assert message == f"{tomorrow.day} {tomorrow:%B %Y} is in the future", message
+
+    response = api.client.get(f"{API}/events", headers=api.headers)
+    assert response.headers["Content-Language"] == "en"

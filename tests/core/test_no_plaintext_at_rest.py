@@ -16,7 +16,8 @@ from bordermonitor.records.models import Person, Source
 from bordermonitor.records.services import NameInput, person_create, source_create
 
 NAME = "Мухаммед Аль-Хасан"
-TESTIMONY = "Пограничники забрали телефон и избили нас у реки"
+# words that appear in no seeded vocabulary label (e.g. not "телефон": "изъятие телефона")
+TESTIMONY = "Пограничники забрали мобильник и избили нас у реки"
 ENCODINGS = [
     "utf-8",
     "utf-16-le",

@@ -1,5 +1,7 @@
 """The seeded vocabularies for the Belarus–EU border."""
 
+import re
+
 import pytest
 
 from bordermonitor.core.models import (
@@ -68,3 +70,66 @@ def test_seeding_again_adds_nothing_and_keeps_admin_edits():
     added = vocabularies_seed()
     assert set(added.values()) == {0}
     assert ViolationType.objects.get(code="pushback").label == "push-back (edited)"
+
+
+def test_every_seeded_term_has_a_russian_label_shown_in_a_russian_interface():
+    from django.utils import translation
+
+    cyrillic = re.compile(r"[А-Яа-яЁё]")
+    for model in (ViolationType, Perpetrator, EventType):
+        for term in model.objects.all():
+            assert cyrillic.search(term.label_ru), (model.__name__, term.code)
+            with translation.override("ru"):
+                assert str(term) == term.display_label == term.label_ru
+            with translation.override("en"):
+                assert str(term) == term.display_label == term.label
+    for section in BorderSection.objects.all():
+        assert cyrillic.search(section.name_ru), section.code
+    for place in Place.objects.all():
+        assert cyrillic.search(place.name_ru), place.code
+    kuznica, bruzgi = Place.objects.get(code="kuznica"), Place.objects.get(code="bruzgi")
+    with translation.override("ru"):
+        assert (str(kuznica), bruzgi.display_name) == ("Кузница (PL)", "Брузги")
+        assert str(Perpetrator.objects.get(code="pl-border-guard")) == "Пограничная стража Польши"
+    with translation.override("en"):
+        assert str(kuznica) == "Kuźnica (PL)"
+
+
+def test_russian_country_names_come_from_pycountrys_catalogue():
+    from django.utils import translation
+
+    syria, iraq = Nationality.objects.get(code="SYR"), Nationality.objects.get(code="IRQ")
+    assert (syria.name, syria.name_ru) == ("Syria", "Сирия")
+    assert iraq.name_ru == "Ирак"
+    assert Nationality.objects.filter(name_ru="").count() == 0
+    with translation.override("ru"):
+        assert str(syria) == "Сирия"
+    with translation.override("en"):
+        assert str(syria) == "Syria"
+
+
+def test_reseeding_fills_missing_russian_labels_and_keeps_admin_edited_ones():
+    ViolationType.objects.filter(code="dog-attack").update(label_ru="")
+    Nationality.objects.filter(code="AFG").update(name_ru="")
+    BorderSection.objects.filter(code="BY-LV").update(name_ru="")
+    Place.objects.filter(code="bruzgi").update(name_ru="")
+    beating = ViolationType.objects.get(code="beating")
+    beating.label, beating.label_ru = "beating (edited)", "побои (исправлено админом)"
+    beating.save()
+
+    assert set(vocabularies_seed().values()) == {0}  # nothing new, only filled in
+
+    assert ViolationType.objects.get(code="dog-attack").label_ru == "нападение собак"
+    assert Nationality.objects.get(code="AFG").name_ru == "Афганистан"
+    assert BorderSection.objects.get(code="BY-LV").name_ru.startswith("Беларусь–Латвия")
+    assert Place.objects.get(code="bruzgi").name_ru == "Брузги"
+    beating.refresh_from_db()
+    assert (beating.label, beating.label_ru) == ("beating (edited)", "побои (исправлено админом)")
+
+
+def test_a_term_without_a_russian_label_falls_back_to_english():
+    from django.utils import translation
+
+    term = EventType.objects.create(code="new-term", label="a term an admin just added")
+    with translation.override("ru"):
+        assert str(term) == "a term an admin just added"

@@ -104,6 +104,28 @@ def test_photo_is_kept_sealed_and_its_working_copy_has_no_metadata(monitor, sour
     assert reread.original_name == FILE_NAME
 
 
+# top-left pixel (red, green) of the upright picture: the sample is a gradient, red
+# growing to the right and green downwards as stored
+@pytest.mark.parametrize(
+    ("orientation", "size", "corner"),
+    [
+        (1, (96, 64), (0, 0)),
+        (3, (96, 64), (255, 255)),
+        (6, (64, 96), (0, 255)),
+        (8, (64, 96), (255, 0)),
+    ],
+)
+def test_the_working_copy_is_upright_whatever_the_orientation_tag(
+    monitor, source, orientation, size, corner
+):
+    upload = samples.jpeg_with_metadata(orientation=orientation)
+    a = attachment_create(uploaded_by=monitor, file=upload, name=FILE_NAME, source=source)
+    with Image.open(io.BytesIO(attachment_working_bytes(a))) as img:
+        assert img.size == size
+        red, green, _ = img.convert("RGB").getpixel((0, 0))
+    assert abs(red - corner[0]) < 40 and abs(green - corner[1]) < 40
+
+
 def test_files_on_disk_are_sealed(monitor, source):
     upload = samples.jpeg_with_metadata(width=320, height=240)
     a = attachment_create(uploaded_by=monitor, file=upload, name=FILE_NAME, source=source)

@@ -113,6 +113,8 @@ def found(user, world, **filters) -> set[str]:
     # the shape used for long lists finds the same events, in the same order
     assert [e.code for e in selectors.event_list(user, wanted, many=True)] == codes
     assert selectors.event_count(user, wanted) == selectors.ListCount(len(codes), True)
+    # and the API's page of plain rows too
+    assert [s.code for s in selectors.event_summaries(user, wanted, limit=500)] == codes
     name_of = {code: name for name, code in world.items()}
     return {name_of[c] for c in codes}
 
@@ -297,6 +299,53 @@ def test_long_lists_are_counted_up_to_a_cap(monitor, world, monkeypatch):
     assert selectors.event_count(monitor, two) == expected
     # the list itself is complete whatever the count says
     assert len(selectors.event_list(monitor, pushbacks, many=True)) == 2
+
+
+def test_a_vulnerability_is_counted_past_the_cap_by_its_groups_first(monitor, world, monkeypatch):
+    """Enough events with flagged unnamed groups settle "more than the cap" on their
+    own; otherwise named victims and groups are counted together, as before."""
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    child = EventFilters(vulnerability="child")
+    assert selectors.event_count(monitor, child) == selectors.ListCount(1, True)  # april2
+    march15 = selectors.access_event(monitor, world["march15"])
+    flagged = Act.objects.filter(event=march15, victim__isnull=True)
+    flagged.update(victim_group_vulnerabilities=["child", "pregnant"])
+    with CaptureQueriesContext(connection) as captured:
+        assert selectors.event_count(monitor, child) == selectors.ListCount(1, False)
+    assert not [q for q in captured if "records_person" in q["sql"]]  # no one looked up
+    # the groups' count keeps the other filters
+    april = EventFilters(vulnerability="child", date_from=dt.date(2024, 4, 1))
+    assert selectors.event_count(monitor, april) == selectors.ListCount(1, True)
+    # below the cap through groups alone (march15), above it with a person (april2)
+    pregnant = EventFilters(vulnerability="pregnant")
+    assert selectors.event_count(monitor, pregnant) == selectors.ListCount(1, True)
+    afghan = selectors.access_person(monitor, world["afghan"])
+    afghan.vulnerabilities = ["pregnant"]
+    afghan.save(update_fields=["vulnerabilities"])
+    assert selectors.event_count(monitor, pregnant) == selectors.ListCount(1, False)
+    assert len(selectors.event_list(monitor, pregnant, many=True)) == 2
+
+
+def test_the_api_page_is_the_list_page_as_plain_rows(monitor, world, monkeypatch):
+    """`event_summaries` (the API's page) says what `event_list` + `act_summaries` say."""
+    everything = EventFilters()
+    by_objects = [
+        selectors.event_summary(monitor, e)
+        for e in selectors.event_list(monitor, everything, with_acts=True)
+    ]
+    assert selectors.event_summaries(monitor, everything) == by_objects
+    assert selectors.event_summaries(monitor, everything, offset=1, limit=2) == by_objects[1:3]
+    assert selectors.event_summaries(monitor, everything, offset=10) == []
+    april2 = next(s for s in by_objects if s.code == world["april2"])
+    assert april2.event_types == ["pushback", "violence"]
+    assert (april2.place, april2.side, april2.group_size, april2.children) == ("bruzgi", "BY", 6, 2)
+    assert [a.violation_type for a in april2.acts] == ["dog-attack", "pushback"]
+    # a role that may not open people gets no codes, the same way
+    monkeypatch.setitem(
+        roles.CAPABILITIES, "persons.view", roles.CAPABILITIES["persons.view"] - {roles.MONITOR}
+    )
+    rows = selectors.event_summaries(monitor, EventFilters(place="bruzgi"))
+    assert [a.victim for a in rows[0].acts] == [None, selectors.VictimSummary(None, "AFG", "m")]
 
 
 def test_the_list_page_says_more_than_the_cap(client, monitor, world, monkeypatch):

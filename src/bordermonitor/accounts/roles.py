@@ -43,6 +43,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "evidence.view": CASEWORKERS,
     "evidence.upload": frozenset({COORDINATOR, MONITOR, LAWYER}),
     "evidence.download_original": frozenset({COORDINATOR}),
+    # anonymised events that sources consented to publish (records.exports): what the
+    # public may read, so every role may
+    "published.view": frozenset(ROLES),
     # accounts, vocabularies, keys (Django admin site)
     "admin.site": frozenset({ADMIN}),
 }

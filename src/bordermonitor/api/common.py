@@ -4,6 +4,7 @@ import functools
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import translation
 from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination
@@ -22,6 +23,21 @@ class BearerToken(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+def in_english(view):
+    """Answer in English whatever Accept-Language says: scripts compare the strings the
+    API returns ("March 2024", error messages), so they must not change with the
+    browser or system locale of whoever runs the script."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any):
+        with translation.override("en"):
+            response = view(request, *args, **kwargs)
+        response.headers["Content-Language"] = "en"
+        return response
+
+    return wrapper
 
 
 def requires(capability: str):

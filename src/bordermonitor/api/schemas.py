@@ -8,6 +8,7 @@ from ninja import Schema
 from pydantic import Field, StringConstraints, field_validator
 
 from bordermonitor.core.dates import FuzzyDate, FuzzyDateError, parse_fuzzy_date
+from bordermonitor.records.selectors import COUNT_CAP
 
 Text = Annotated[str, StringConstraints(max_length=200_000, pattern=r"^[^\x00]*$")]
 ShortText = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
@@ -195,6 +196,20 @@ class EventOut(Schema):
     description: str
     counts: CountsIn
     acts: list[ActOut]
+
+
+class PagedEventOut(Schema):
+    """A page of /events.  `count` may be capped: see `count_exact`."""
+
+    items: list[EventOut]
+    count: int = Field(
+        description="matching events; when `count_exact` is false, more than this many"
+    )
+    count_exact: bool = Field(
+        description="false when filters on acts, victims, types or sources matched more "
+        f"than {COUNT_CAP} events: they are not all counted (page on with "
+        "`offset` until `items` is empty)"
+    )
 
 
 SourceKind = Literal[

@@ -7,7 +7,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from bordermonitor.api.attachments import router as attachments_router
-from bordermonitor.api.common import BearerToken
+from bordermonitor.api.common import BearerToken, in_english
+from bordermonitor.api.published import router as published_router
 from bordermonitor.api.records import router as records_router
 from bordermonitor.records.selectors import AccessDenied
 
@@ -19,8 +20,10 @@ api = NinjaAPI(
     auth=BearerToken(),
     urls_namespace="api-v1",
 )
+api.add_decorator(in_english, mode="view")  # every route, errors and auth included
 api.add_router("/", records_router)
 api.add_router("/", attachments_router)
+api.add_router("/", published_router)
 
 
 def _field_errors(exc: ValidationError) -> list[dict[str, str]]:

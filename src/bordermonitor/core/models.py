@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 SIDE_CHOICES = [
@@ -20,6 +21,16 @@ SIDE_CHOICES = [
     ("UA", _("Ukraine")),
     ("??", _("unknown")),
 ]
+
+
+def in_russian() -> bool:
+    """Whether the active interface language is Russian (the terms' second label)."""
+    return (get_language() or "").startswith("ru")
+
+
+def shown_label(english: str, russian: str) -> str:
+    """The label in the interface language: the Russian one when it is set."""
+    return russian if russian and in_russian() else english
 
 
 class DataKey(models.Model):
@@ -56,6 +67,7 @@ class Vocabulary(models.Model):
 
     code = models.SlugField(max_length=64, unique=True)
     label = models.CharField(max_length=200)
+    label_ru = models.CharField(_("label in Russian"), max_length=200, blank=True, default="")
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=100)
@@ -65,7 +77,12 @@ class Vocabulary(models.Model):
         ordering = ["sort_order", "label"]
 
     def __str__(self) -> str:
-        return self.label
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        """The label a user reads: Russian for a Russian interface when one is set."""
+        return shown_label(self.label, self.label_ru)
 
 
 class ViolationType(Vocabulary):
@@ -97,6 +114,7 @@ class Nationality(models.Model):
     code = models.CharField(max_length=3, unique=True, help_text="ISO 3166-1 alpha-3")
     alpha2 = models.CharField(max_length=2, unique=True)
     name = models.CharField(max_length=200)
+    name_ru = models.CharField(_("name in Russian"), max_length=200, blank=True, default="")
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -104,7 +122,12 @@ class Nationality(models.Model):
         verbose_name_plural = "nationalities"
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The country's name in the interface language (Russian from pycountry's catalogue)."""
+        return shown_label(self.name, self.name_ru)
 
 
 class BorderSection(models.Model):
@@ -112,13 +135,19 @@ class BorderSection(models.Model):
 
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
+    name_ru = models.CharField(_("name in Russian"), max_length=200, blank=True, default="")
     countries = models.CharField(max_length=16, help_text="e.g. BY,PL")
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The section's name in the interface language."""
+        return shown_label(self.name, self.name_ru)
 
 
 class Place(models.Model):
@@ -150,7 +179,12 @@ class Place(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.country})"
+        return f"{self.display_name} ({self.country})"
+
+    @property
+    def display_name(self) -> str:
+        """The place's name in the interface language (Cyrillic as used locally for Russian)."""
+        return shown_label(self.name, self.name_ru)
 
 
 class ProtectedRecord(models.Model):

@@ -1,11 +1,13 @@
 """Seeding the vocabularies for the Belarus–EU border from the packaged data files.
 
 Idempotent: run by a migration on a new database and by `bordermonitor seed`
-after an upgrade; existing terms keep the labels admins may have edited.
+after an upgrade; existing terms keep the labels admins may have edited, and only
+get a Russian label where they have none yet.
 """
 
 from __future__ import annotations
 
+import gettext
 import json
 from importlib import resources
 
@@ -17,6 +19,28 @@ DATA = resources.files("bordermonitor.core") / "data"
 
 def _load(name: str):
     return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def _has(model, field: str) -> bool:
+    """Whether the model (possibly a migration's historical one) has the field yet:
+    the first seeding migration runs before the Russian columns exist."""
+    return any(f.name == field for f in model._meta.get_fields())
+
+
+def _get_or_create(model, code: str, defaults: dict, russian: str, text: str) -> bool:
+    """Create the term if missing; else fill its Russian label if it has none yet.
+    Returns whether it was created."""
+    if not _has(model, russian):
+        defaults = {k: v for k, v in defaults.items() if k != russian}
+    row, created = model.objects.get_or_create(code=code, defaults=defaults)
+    if not created and text and _has(model, russian) and not getattr(row, russian):
+        model.objects.filter(pk=row.pk).update(**{russian: text})
+    return created
+
+
+def russian_country_names() -> gettext.NullTranslations:
+    """pycountry's own Russian catalogue of ISO 3166-1 names (no names typed by us)."""
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"], fallback=True)
 
 
 @transaction.atomic
@@ -36,43 +60,56 @@ def vocabularies_seed(apps=None) -> dict[str, int]:
         m = model(model_name)
         n = 0
         for order, item in enumerate(vocab[key]):
-            _, created = m.objects.get_or_create(
-                code=item["code"],
-                defaults={**{k: v for k, v in item.items() if k != "code"}, "sort_order": order},
+            defaults = {k: v for k, v in item.items() if k != "code"}
+            n += _get_or_create(
+                m,
+                item["code"],
+                {**defaults, "sort_order": order},
+                "label_ru",
+                item.get("label_ru", ""),
             )
-            n += created
         added[key] = n
 
     nationality = model("Nationality")
+    russian = russian_country_names()
     n = 0
     for country in pycountry.countries:
-        _, created = nationality.objects.get_or_create(
-            code=country.alpha_3,
-            defaults={
-                "alpha2": country.alpha_2,
-                "name": getattr(country, "common_name", country.name),
-            },
+        name = getattr(country, "common_name", country.name)
+        name_ru = russian.gettext(name)
+        name_ru = "" if name_ru == name else name_ru
+        n += _get_or_create(
+            nationality,
+            country.alpha_3,
+            {"alpha2": country.alpha_2, "name": name, "name_ru": name_ru},
+            "name_ru",
+            name_ru,
         )
-        n += created
     added["nationalities"] = n
 
     section_model = model("BorderSection")
     n = 0
     for item in _load("border_sections.json"):
-        _, created = section_model.objects.get_or_create(
-            code=item["code"],
-            defaults={"name": item["name"], "countries": ",".join(item["countries"])},
+        n += _get_or_create(
+            section_model,
+            item["code"],
+            {
+                "name": item["name"],
+                "name_ru": item.get("name_ru", ""),
+                "countries": ",".join(item["countries"]),
+            },
+            "name_ru",
+            item.get("name_ru", ""),
         )
-        n += created
     added["border_sections"] = n
 
     place_model = model("Place")
     sections = {s.code: s for s in section_model.objects.all()}
     n = 0
     for item in _load("gazetteer.json"):
-        _, created = place_model.objects.get_or_create(
-            code=item["code"],
-            defaults={
+        n += _get_or_create(
+            place_model,
+            item["code"],
+            {
                 "name": item["name"],
                 "name_ru": item.get("name_ru", ""),
                 "kind": item["kind"],
@@ -82,8 +119,9 @@ def vocabularies_seed(apps=None) -> dict[str, int]:
                 "longitude": round(item["longitude"], 5),
                 "note": item.get("note", "")[:300],
             },
+            "name_ru",
+            item.get("name_ru", ""),
         )
-        n += created
     added["places"] = n
     return added
 

@@ -44,7 +44,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from PIL import ExifTags, Image, ImageOps
+from PIL import ExifTags, Image
 
 from bordermonitor.accounts.models import User
 from bordermonitor.core.codes import next_code
@@ -361,13 +361,34 @@ def _to_eight_bits(image: Image.Image) -> Image.Image:
     return image.point(lambda v: (v - low) * scale).convert("L")
 
 
+# EXIF orientation -> the transposition that shows the picture upright
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Apply the orientation tag to the pixels.  Not `ImageOps.exif_transpose`: it
+    rewrites the EXIF block, which fails on odd GPS values, and the working copy
+    keeps no EXIF anyway."""
+    try:
+        orientation = image.getexif().get(0x0112)
+    except Exception:  # an unreadable EXIF block: keep the pixels as stored
+        return image
+    method = _ORIENTATION.get(orientation)
+    return image.transpose(method) if method is not None else image
+
+
 def image_working_copy(data: bytes, image: Image.Image, ftype: FileType):
     """(bytes, content type, removed labels): upright pixels only, as JPEG or PNG."""
     removed = image_metadata(data, image, ftype)
-    try:
-        ImageOps.exif_transpose(image, in_place=True)
-    except Exception:  # a broken orientation tag: keep the pixels as stored
-        logger.info("evidence image: orientation could not be applied")
+    image = _upright(image)
     alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
         image.mode == "P" and "transparency" in image.info
     )

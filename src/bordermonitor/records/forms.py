@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from bordermonitor.core.dates import FuzzyDateError, parse_fuzzy_date
 from bordermonitor.core.models import (
@@ -20,6 +21,8 @@ from bordermonitor.core.models import (
     Perpetrator,
     Place,
     ViolationType,
+    in_russian,
+    shown_label,
 )
 from bordermonitor.records.models import (
     LANGUAGE_CHOICES,
@@ -29,9 +32,15 @@ from bordermonitor.records.models import (
     VULNERABILITY_CHOICES,
     WRITTEN_BY_CHOICES,
 )
-from bordermonitor.records.selectors import DATE_MODE_CHOICES, DATE_OVERLAP
+from bordermonitor.records.selectors import DATE_OVERLAP, DATE_WITHIN
 
-DATE_HELP = "e.g. 2024-03-15, 15.03.2024, March 2024, 2024, ~2024-03, 2024-03-01..2024-04-15"
+DATE_HELP = _("e.g. 2024-03-15, 15.03.2024, March 2024, 2024, ~2024-03, 2024-03-01..2024-04-15")
+DATE_MODE_CHOICES = [
+    (DATE_OVERLAP, _("may fall in the period")),
+    (DATE_WITHIN, _("certainly within the period")),
+]
+ANY = ("", _("any"))
+FROM_THE_PLACE = ("", _("from the place"))
 
 
 class FuzzyDateField(forms.CharField):
@@ -72,12 +81,19 @@ class QuickSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final), mark_safe(options))  # noqa: S308
 
 
-def _filter_choices(model, *label_fields: str, label=None):
-    """Choices for a filter: "any", then the active terms, read without building models."""
+def _filter_choices(model, *label_fields: str, label=shown_label, alphabetical=False):
+    """Choices for a filter: "any", then the active terms, read without building models.
+
+    `label` makes the shown text from the label fields (by default the English and the
+    Russian label, whichever the interface language wants); `alphabetical` sorts by the
+    shown text in a Russian interface, where the English order would look random."""
 
     def choices():
         rows = model.objects.filter(active=True).values_list("code", *label_fields)
-        return [("", "any")] + [(code, label(*rest) if label else rest[0]) for code, *rest in rows]
+        found = [(code, label(*rest)) for code, *rest in rows]
+        if alphabetical and in_russian():
+            found.sort(key=lambda c: c[1].casefold())
+        return [ANY] + found
 
     return choices
 
@@ -102,9 +118,9 @@ def _code_choices(model, value_field="code", blank="—"):
 
 
 class NameVariantForm(forms.Form):
-    full_name = forms.CharField(label="Name as written", max_length=300, required=False)
+    full_name = forms.CharField(label=_("Name as written"), max_length=300, required=False)
     written_by = forms.ChoiceField(
-        label="Written by", choices=WRITTEN_BY_CHOICES, initial="relative"
+        label=_("Written by"), choices=WRITTEN_BY_CHOICES, initial="relative"
     )
 
 
@@ -112,127 +128,180 @@ NameVariantFormSet = forms.formset_factory(NameVariantForm, extra=3, max_num=50)
 
 
 class PersonForm(forms.Form):
-    sex = forms.ChoiceField(choices=SEX_CHOICES, initial="u")
-    birth = FuzzyDateField(label="Birth date", required=False)
+    sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES, initial="u")
+    birth = FuzzyDateField(label=_("Birth date"), required=False)
     estimated_age = forms.IntegerField(
-        label="Estimated age", min_value=0, max_value=120, required=False
+        label=_("Estimated age"), min_value=0, max_value=120, required=False
     )
-    nationality = forms.ChoiceField(choices=_code_choices(Nationality), required=False)
+    nationality = forms.ChoiceField(
+        label=_("Nationality"), choices=_code_choices(Nationality), required=False
+    )
     languages = forms.MultipleChoiceField(
-        choices=LANGUAGE_CHOICES, required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+        label=_("Languages"),
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     vulnerabilities = forms.MultipleChoiceField(
-        choices=VULNERABILITY_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Vulnerabilities"),
+        choices=VULNERABILITY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     notes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=200_000
+        label=_("Notes"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=200_000,
     )
 
 
 class PersonFilterForm(forms.Form):
-    name = forms.CharField(required=False, max_length=200, label="Name (exact word, any script)")
+    name = forms.CharField(required=False, max_length=200, label=_("Name (exact word, any script)"))
     nationality = forms.ChoiceField(
-        choices=_filter_choices(Nationality, "name"), required=False, widget=QuickSelect
+        label=_("Nationality"),
+        choices=_filter_choices(Nationality, "name", "name_ru", alphabetical=True),
+        required=False,
+        widget=QuickSelect,
     )
-    sex = forms.ChoiceField(choices=[("", "any")] + SEX_CHOICES, required=False)
-    vulnerability = forms.ChoiceField(choices=[("", "any")] + VULNERABILITY_CHOICES, required=False)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[ANY, *SEX_CHOICES], required=False)
+    vulnerability = forms.ChoiceField(
+        label=_("Vulnerability"), choices=[ANY, *VULNERABILITY_CHOICES], required=False
+    )
 
 
 class EventForm(forms.Form):
-    date = FuzzyDateField(label="Date")
-    title = forms.CharField(max_length=200, required=False, help_text="short, without names")
-    place = forms.ChoiceField(choices=_code_choices(Place), required=False)
+    date = FuzzyDateField(label=_("Date"))
+    title = forms.CharField(
+        label=_("Title"), max_length=200, required=False, help_text=_("short, without names")
+    )
+    place = forms.ChoiceField(label=_("Place"), choices=_code_choices(Place), required=False)
     latitude = forms.DecimalField(
-        max_digits=8, decimal_places=5, required=False, min_value=-90, max_value=90
+        label=_("Latitude"),
+        max_digits=8,
+        decimal_places=5,
+        required=False,
+        min_value=-90,
+        max_value=90,
     )
     longitude = forms.DecimalField(
-        max_digits=8, decimal_places=5, required=False, min_value=-180, max_value=180
+        label=_("Longitude"),
+        max_digits=8,
+        decimal_places=5,
+        required=False,
+        min_value=-180,
+        max_value=180,
     )
     side = forms.ChoiceField(
-        choices=[("", "from the place")] + SIDE_CHOICES, required=False, label="Side of the border"
+        choices=[FROM_THE_PLACE, *SIDE_CHOICES], required=False, label=_("Side of the border")
     )
     border_section = forms.ChoiceField(
-        choices=lambda: (
-            [("", "from the place")] + [(b.code, b.name) for b in BorderSection.objects.all()]
-        ),
+        label=_("Border section"),
+        choices=lambda: [FROM_THE_PLACE] + [(b.code, str(b)) for b in BorderSection.objects.all()],
         required=False,
     )
     event_types = forms.MultipleChoiceField(
-        choices=lambda: [(t.code, t.label) for t in EventType.objects.filter(active=True)],
+        label=_("What happened"),
+        choices=lambda: [(t.code, str(t)) for t in EventType.objects.filter(active=True)],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=200_000
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=200_000,
     )
     group_size = forms.IntegerField(
-        min_value=0, max_value=100_000, required=False, label="People in the group"
+        min_value=0, max_value=100_000, required=False, label=_("People in the group")
     )
     women_count = forms.IntegerField(
-        min_value=0, max_value=100_000, required=False, label="of them women"
+        min_value=0, max_value=100_000, required=False, label=_("of them women")
     )
     men_count = forms.IntegerField(
-        min_value=0, max_value=100_000, required=False, label="of them men"
+        min_value=0, max_value=100_000, required=False, label=_("of them men")
     )
     children_count = forms.IntegerField(
-        min_value=0, max_value=100_000, required=False, label="of them children"
+        min_value=0, max_value=100_000, required=False, label=_("of them children")
     )
 
 
 class EventFilterForm(forms.Form):
     """The event filters, the same on the list, the map and /api/v1/events."""
 
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("Date from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     date_mode = forms.ChoiceField(
-        label="Dates",
+        label=_("Dates"),
         choices=DATE_MODE_CHOICES,
         required=False,
         initial=DATE_OVERLAP,
         widget=QuickSelect,
     )
     place = forms.ChoiceField(
-        choices=_filter_choices(Place, "name", "country", label=lambda n, c: f"{n} ({c})"),
+        label=_("Place"),
+        choices=_filter_choices(
+            Place,
+            "name",
+            "name_ru",
+            "country",
+            label=lambda n, r, c: f"{shown_label(n, r)} ({c})",
+            alphabetical=True,
+        ),
         required=False,
         widget=QuickSelect,
     )
     border_section = forms.ChoiceField(
-        choices=lambda: [("", "any")] + [(b.code, b.name) for b in BorderSection.objects.all()],
+        label=_("Border section"),
+        choices=lambda: [ANY] + [(b.code, str(b)) for b in BorderSection.objects.all()],
         required=False,
         widget=QuickSelect,
     )
     side = forms.ChoiceField(
-        choices=[("", "any")] + SIDE_CHOICES, required=False, widget=QuickSelect
+        label=_("Side"), choices=[ANY, *SIDE_CHOICES], required=False, widget=QuickSelect
     )
     event_type = forms.ChoiceField(
-        choices=_filter_choices(EventType, "label"), required=False, widget=QuickSelect
+        label=_("Event type"),
+        choices=_filter_choices(EventType, "label", "label_ru"),
+        required=False,
+        widget=QuickSelect,
     )
     violation_type = forms.ChoiceField(
-        choices=_filter_choices(ViolationType, "label"), required=False, widget=QuickSelect
+        label=_("Violation type"),
+        choices=_filter_choices(ViolationType, "label", "label_ru"),
+        required=False,
+        widget=QuickSelect,
     )
     perpetrator = forms.ChoiceField(
-        choices=_filter_choices(Perpetrator, "label"), required=False, widget=QuickSelect
+        label=_("Perpetrator"),
+        choices=_filter_choices(Perpetrator, "label", "label_ru"),
+        required=False,
+        widget=QuickSelect,
     )
     nationality = forms.ChoiceField(
-        label="Victims' nationality",
-        choices=_filter_choices(Nationality, "name"),
+        label=_("Victims' nationality"),
+        choices=_filter_choices(Nationality, "name", "name_ru", alphabetical=True),
         required=False,
         widget=QuickSelect,
     )
     vulnerability = forms.ChoiceField(
-        label="Victims' vulnerability",
-        choices=[("", "any")] + VULNERABILITY_CHOICES,
+        label=_("Victims' vulnerability"),
+        choices=[ANY, *VULNERABILITY_CHOICES],
         required=False,
         widget=QuickSelect,
     )
     source_kind = forms.ChoiceField(
-        label="Has a source of kind",
-        choices=[("", "any")] + SOURCE_KIND_CHOICES,
+        label=_("Has a source of kind"),
+        choices=[ANY, *SOURCE_KIND_CHOICES],
         required=False,
         widget=QuickSelect,
     )
     victim_name = forms.CharField(
-        required=False, max_length=200, label="Victim name (exact word, any script)"
+        required=False, max_length=200, label=_("Victim name (exact word, any script)")
     )
 
     def __init__(self, *args, user=None, **kwargs):
@@ -247,24 +316,29 @@ class EventFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
-            self.add_error("date_to", "the period ends before it starts")
+            self.add_error("date_to", _("the period ends before it starts"))
         return data
 
 
 class ActForm(forms.Form):
-    violation_type = forms.ChoiceField(choices=_code_choices(ViolationType))
-    perpetrator = forms.ChoiceField(choices=_code_choices(Perpetrator))
+    violation_type = forms.ChoiceField(
+        label=_("Violation type"), choices=_code_choices(ViolationType)
+    )
+    perpetrator = forms.ChoiceField(label=_("Perpetrator"), choices=_code_choices(Perpetrator))
     victim = forms.CharField(
         required=False,
         max_length=20,
-        label="Victim code",
-        help_text="a person's code, e.g. P-2024-00123",
+        label=_("Victim code"),
+        help_text=_("a person's code, e.g. P-2024-00123"),
     )
     victim_group_count = forms.IntegerField(
-        required=False, min_value=1, max_value=100_000, label="or: number of unnamed victims"
+        required=False, min_value=1, max_value=100_000, label=_("or: number of unnamed victims")
     )
     notes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=20_000
+        label=_("Notes"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=20_000,
     )
 
 
@@ -273,29 +347,42 @@ def _codes(value: str) -> list[str]:
 
 
 class SourceForm(forms.Form):
-    kind = forms.ChoiceField(choices=SOURCE_KIND_CHOICES)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SOURCE_KIND_CHOICES)
     received_on = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), label="Received on"
+        widget=forms.DateInput(attrs={"type": "date"}), label=_("Received on")
     )
-    reliability = forms.ChoiceField(choices=RELIABILITY_CHOICES, initial="unknown")
-    language = forms.ChoiceField(choices=[("", "—")] + LANGUAGE_CHOICES, required=False)
-    interpreter_used = forms.BooleanField(required=False)
-    internal_only = forms.BooleanField(required=False, initial=True, label="Internal only")
-    consent_quote = forms.BooleanField(required=False, label="May be quoted")
+    reliability = forms.ChoiceField(
+        label=_("Reliability"), choices=RELIABILITY_CHOICES, initial="unknown"
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", "—"), *LANGUAGE_CHOICES], required=False
+    )
+    interpreter_used = forms.BooleanField(label=_("Interpreter used"), required=False)
+    internal_only = forms.BooleanField(required=False, initial=True, label=_("Internal only"))
+    consent_quote = forms.BooleanField(required=False, label=_("May be quoted"))
     consent_share_un = forms.BooleanField(
-        required=False, label="May be shared with the UN and organisations"
+        required=False, label=_("May be shared with the UN and organisations")
     )
     consent_publish_anonymously = forms.BooleanField(
-        required=False, label="May be published anonymously"
+        required=False, label=_("May be published anonymously")
     )
     testimony = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=200_000
+        label=_("Testimony"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        max_length=200_000,
     )
     events = forms.CharField(
-        required=False, max_length=2000, help_text="event codes, comma-separated"
+        label=_("Events"),
+        required=False,
+        max_length=2000,
+        help_text=_("event codes, comma-separated"),
     )
     persons = forms.CharField(
-        required=False, max_length=2000, help_text="person codes, comma-separated"
+        label=_("People"),
+        required=False,
+        max_length=2000,
+        help_text=_("person codes, comma-separated"),
     )
 
     def clean_events(self):
@@ -306,6 +393,10 @@ class SourceForm(forms.Form):
 
 
 class SourceFilterForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("", "any")] + SOURCE_KIND_CHOICES, required=False)
-    received_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    received_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=[ANY, *SOURCE_KIND_CHOICES], required=False)
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -555,11 +555,11 @@ def _vocab() -> dict:
     return {
         "places": [("", "—")] + [(p.code, str(p)) for p in Place.objects.filter(active=True)],
         "sections": [("", gettext("from the place"))]
-        + [(b.code, b.name) for b in BorderSection.objects.all()],
-        "event_types": [(t.code, t.label) for t in EventType.objects.filter(active=True)],
+        + [(b.code, str(b)) for b in BorderSection.objects.all()],
+        "event_types": [(t.code, str(t)) for t in EventType.objects.filter(active=True)],
         "violations": _vocabulary(ViolationType, gettext("— what was done? —")),
         "perpetrators": _vocabulary(Perpetrator, gettext("— who did it? —")),
-        "nationalities": [("", "—")] + [(n.code, n.name) for n in Nationality.objects.all()],
+        "nationalities": [("", "—")] + [(n.code, str(n)) for n in Nationality.objects.all()],
     }
 
 
@@ -736,11 +736,11 @@ def _group_text(event: dict) -> str:
 def review(payload: dict) -> dict:
     """Everything typed, in words, for the monitor to check before saving."""
     labels = {
-        "violations": dict(ViolationType.objects.values_list("code", "label")),
-        "perpetrators": dict(Perpetrator.objects.values_list("code", "label")),
+        "violations": {t.code: str(t) for t in ViolationType.objects.all()},
+        "perpetrators": {t.code: str(t) for t in Perpetrator.objects.all()},
         "places": {p.code: str(p) for p in Place.objects.all()},
-        "event_types": dict(EventType.objects.values_list("code", "label")),
-        "nationalities": dict(Nationality.objects.values_list("code", "name")),
+        "event_types": {t.code: str(t) for t in EventType.objects.all()},
+        "nationalities": {n.code: str(n) for n in Nationality.objects.all()},
         "sides": dict(SIDE_CHOICES),
         "items": dict(ITEM_CHOICES),
         "fates": dict(ITEM_FATE_CHOICES),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET
 
 from bordermonitor.accounts.access import capability_required
@@ -44,14 +45,44 @@ def event_map_view(request: HttpRequest) -> HttpResponse:
         "listUrl": reverse("event-list"),
         "tilesUrl": settings.BM_MAP_TILES_URL,
         "tilesAttribution": settings.BM_MAP_TILES_ATTRIBUTION,
-        "types": {t.code: t.label for t in EventType.objects.all()},
+        "types": {t.code: t.display_label for t in EventType.objects.all()},
         "sides": dict(SIDE_CHOICES),
+        "text": {
+            "loading": gettext("Loading events…"),
+            "badFilters": gettext("These filters cannot be used:"),
+            "failed": gettext("The events could not be loaded; try again."),
+        },
     }
     return render(
         request,
         "records/map.html",
         {"form": form, "query": query, "border": border_geojson(), "map_config": config},
     )
+
+
+def map_status(found: selectors.MapPoints) -> str:
+    """What the map shows, in the interface language (the page's script just prints it)."""
+    shown, located = len(found.points), found.located
+    if found.truncated:
+        text = ngettext(
+            "The newest %(shown)s of %(located)s event on the map: "
+            "narrow the filters to see the rest",
+            "The newest %(shown)s of %(located)s events on the map: "
+            "narrow the filters to see the rest",
+            located,
+        ) % {"shown": shown, "located": located}
+    else:
+        text = ngettext(
+            "%(located)s event on the map", "%(located)s events on the map", located
+        ) % {"located": located}
+    hidden = found.total - located
+    if hidden > 0:
+        text += "; " + ngettext(
+            "%(hidden)s without coordinates not shown",
+            "%(hidden)s without coordinates not shown",
+            hidden,
+        ) % {"hidden": hidden}
+    return text + "."
 
 
 @capability_required("events.view")
@@ -82,5 +113,6 @@ def event_map_geojson_view(request: HttpRequest) -> JsonResponse:
             "total": found.total,
             "located": found.located,
             "truncated": found.truncated,
+            "status": map_status(found),
         }
     )

@@ -129,6 +129,17 @@ class Person(ProtectedRecord):
         )
 
     @property
+    def vulnerability_labels(self) -> list[str]:
+        """The flags in the reader's language (the stored codes are for filters)."""
+        labels = dict(VULNERABILITY_CHOICES)
+        return [str(labels.get(code, code)) for code in self.vulnerabilities or []]
+
+    @property
+    def language_labels(self) -> list[str]:
+        labels = dict(LANGUAGE_CHOICES)
+        return [str(labels.get(code, code)) for code in self.languages or []]
+
+    @property
     def primary_name(self) -> str:
         variants = list(self.name_variants.all())
         for v in variants:

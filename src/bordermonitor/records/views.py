@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bordermonitor.accounts.access import capability_required
@@ -112,7 +113,7 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         person = _person_save(request, form, names)
         if person is not None:
-            messages.success(request, f"Saved {person.code}.")
+            messages.success(request, gettext("Saved %(code)s.") % {"code": person.code})
             return redirect("person-detail", code=person.code)
     return render(
         request, "records/person_form.html", {"form": form, "names": names, "person": None}
@@ -127,7 +128,7 @@ def person_edit_view(request: HttpRequest, code: str) -> HttpResponse:
         form = PersonForm(request.POST)
         names = NameVariantFormSet(request.POST, prefix="names")
         if _person_save(request, form, names, person) is not None:
-            messages.success(request, f"Saved {person.code}.")
+            messages.success(request, gettext("Saved %(code)s.") % {"code": person.code})
             return redirect("person-detail", code=person.code)
     else:
         birth = person.birth
@@ -229,7 +230,7 @@ def event_create_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"Saved {event.code}.")
+            messages.success(request, gettext("Saved %(code)s.") % {"code": event.code})
             return redirect("event-detail", code=event.code)
     return render(request, "records/event_form.html", {"form": form, "event": None})
 
@@ -246,7 +247,7 @@ def event_edit_view(request: HttpRequest, code: str) -> HttpResponse:
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Saved {event.code}.")
+                messages.success(request, gettext("Saved %(code)s.") % {"code": event.code})
                 return redirect("event-detail", code=event.code)
     else:
         form = EventForm(
@@ -283,7 +284,10 @@ def act_create_view(request: HttpRequest, code: str) -> HttpResponse:
                     victim = selectors.access_person(request.user, data["victim"])
                 except Http404:
                     raise ValidationError(
-                        {"victim": f"no person with code {data['victim']}"}
+                        {
+                            "victim": gettext("no person with code %(code)s")
+                            % {"code": data["victim"]}
+                        }
                     ) from None
             services.act_create(
                 event=event,
@@ -296,7 +300,7 @@ def act_create_view(request: HttpRequest, code: str) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, "Act added.")
+            messages.success(request, gettext("Act added."))
             return redirect("event-detail", code=event.code)
     return render(
         request,
@@ -330,12 +334,12 @@ def _source_links(request, form):
         try:
             events.append(selectors.access_event(request.user, code))
         except Http404:
-            errors["events"] = f"no event with code {code}"
+            errors["events"] = gettext("no event with code %(code)s") % {"code": code}
     for code in form.cleaned_data["persons"]:
         try:
             persons.append(selectors.access_person(request.user, code))
         except Http404:
-            errors["persons"] = f"no person with code {code}"
+            errors["persons"] = gettext("no person with code %(code)s") % {"code": code}
     if errors:
         raise ValidationError(errors)
     return events, persons
@@ -375,7 +379,7 @@ def source_create_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"Saved {source.code}.")
+            messages.success(request, gettext("Saved %(code)s.") % {"code": source.code})
             return redirect("source-detail", code=source.code)
     return render(request, "records/source_form.html", {"form": form, "source": None})
 
@@ -398,7 +402,7 @@ def source_edit_view(request: HttpRequest, code: str) -> HttpResponse:
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Saved {source.code}.")
+                messages.success(request, gettext("Saved %(code)s.") % {"code": source.code})
                 return redirect("source-detail", code=source.code)
     else:
         form = SourceForm(

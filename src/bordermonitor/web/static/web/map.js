@@ -7,6 +7,7 @@
   if (!el || !window.L) { return; }
   var border = JSON.parse(document.getElementById("map-border").textContent);
   var config = JSON.parse(document.getElementById("map-config").textContent);
+  var wording = config.text || {};
   var form = document.getElementById("map-filters");
   var status = document.getElementById("map-status");
   var listLink = document.getElementById("map-list-link");
@@ -82,14 +83,14 @@
   function load(q) {
     var mine = ++loading;
     el.setAttribute("aria-busy", "true");
-    status.textContent = "Loading events…";
+    status.textContent = wording.loading || "Loading events…";
     fetch(config.eventsUrl + (q ? "?" + q : ""), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
       .then(function (res) {
         if (mine !== loading) { return; }
         events.clearLayers();
         if (!res.ok) {
-          status.textContent = "These filters cannot be used: " + Object.keys(res.data.errors || {}).join(", ");
+          status.textContent = (wording.badFilters || "These filters cannot be used:") + " " + Object.keys(res.data.errors || {}).join(", ");
           el.dataset.markers = "0";
           el.removeAttribute("aria-busy");
           return;
@@ -100,17 +101,13 @@
             .bindPopup(popup(f.properties));
         });
         events.addLayers(markers);
-        var d = res.data;
-        var text = d.located + (d.located === 1 ? " event" : " events") + " on the map";
-        if (d.truncated) { text = "The newest " + markers.length + " of " + d.located + " events on the map: narrow the filters to see the rest"; }
-        if (d.total > d.located) { text += "; " + (d.total - d.located) + " without coordinates not shown"; }
-        status.textContent = text + ".";
+        status.textContent = res.data.status;  // worded by the server, in the user's language
         el.dataset.markers = String(markers.length);
         el.removeAttribute("aria-busy");
       })
       .catch(function () {
         if (mine !== loading) { return; }
-        status.textContent = "The events could not be loaded; try again.";
+        status.textContent = wording.failed || "The events could not be loaded; try again.";
         el.removeAttribute("aria-busy");
       });
   }
