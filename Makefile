@@ -18,13 +18,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 # Debian packages the tests need: Chromium for the browser tests, pg_dump for the
-# PostgreSQL leak test.  Installed only when missing (needs root, as on CI).
+# PostgreSQL leak test, Pango (with HarfBuzz and a font covering Cyrillic) for
+# WeasyPrint's PDFs.  Installed only when missing (needs root, as on CI).
+PDF_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 	@command -v chromium >/dev/null 2>&1 || { echo "chromium is missing and could not be installed"; exit 1; }
+	@if ! dpkg -s $(PDF_DEBS) >/dev/null 2>&1; then \
+		echo "Installing Pango, HarfBuzz and DejaVu fonts for WeasyPrint (the family letter's PDF)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_DEBS) >/dev/null; \
+	fi
+	@dpkg -s $(PDF_DEBS) >/dev/null 2>&1 || { echo "$(PDF_DEBS) are missing and could not be installed"; exit 1; }
 
 demo: $(STAMP)
 	BM_DEBUG=$${BM_DEBUG:-1} $(BIN)/bordermonitor demo

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "bordermonitor.core",
     "bordermonitor.accounts",
     "bordermonitor.records",
+    "bordermonitor.tracing",
     "bordermonitor.api",
     "bordermonitor.web",
     "bordermonitor.demo",

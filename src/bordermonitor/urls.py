@@ -36,4 +36,5 @@ urlpatterns = [
     path("", include("bordermonitor.records.urls_intake")),
     path("", include("bordermonitor.records.urls_evidence")),
     path("", include("bordermonitor.records.urls_map")),
+    path("", include("bordermonitor.tracing.urls")),
 ]

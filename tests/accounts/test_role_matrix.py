@@ -31,7 +31,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from bordermonitor.accounts.models import ApiToken
-from bordermonitor.accounts.roles import ADMIN, ANALYST, CAPABILITIES, MONITOR, ROLES
+from bordermonitor.accounts.roles import (
+    ADMIN,
+    ANALYST,
+    CAPABILITIES,
+    COORDINATOR,
+    LAWYER,
+    MONITOR,
+    ROLES,
+    TRACING_OFFICER,
+)
 from bordermonitor.accounts.services import api_token_create, api_token_revoke
 from bordermonitor.api.v1 import api
 from bordermonitor.core.dates import parse_fuzzy_date
@@ -213,11 +222,31 @@ def records(monitor) -> dict[str, str]:
     attachment = evidence.attachment_create(
         uploaded_by=monitor, file=tiny_jpeg(), name="photo.jpg", source=source
     )
+    # tracing: a case opened by a report, a request about it, a body found (issue 4)
+    from bordermonitor.tracing import services as tracing
+
+    report = tracing.missing_report_file(
+        person=person, received_on=dt.date(2024, 3, 20), reporter_relationship="sibling", by=monitor
+    )
+    request = tracing.relay_to_authority(
+        report.case, "icrc", sent_on=dt.date(2024, 3, 21), channel="email", by=monitor
+    )
+    death = tracing.death_record(
+        found=parse_fuzzy_date("2024-04"), confirmation="testimony_only", by=monitor
+    )
+    detention = tracing.detention_record(
+        person=person, detained_from=dt.date(2024, 3, 25), facility="tdf-grodno", by=monitor
+    )
     return {
         "person": person.code,
         "event": event.code,
         "source": source.code,
         "attachment": attachment.code,
+        "case": report.case.code,
+        "intervention": request.code,
+        "death": death.code,
+        "missing_report": report.code,
+        "detention": detention.code,
     }
 
 
@@ -227,6 +256,9 @@ CODE_KIND_BY_PREFIX = {
     "act-": "event",
     "source-": "source",
     "evidence-": "attachment",
+    "tracing-case-": "case",
+    "tracing-intervention-": "intervention",
+    "tracing-death-": "death",
 }
 
 
@@ -252,6 +284,11 @@ def api_url(op: ApiOperation, records: dict[str, str]) -> str:
             "events": "event",
             "sources": "source",
             "attachments": "attachment",
+            "missing-reports": "missing_report",
+            "cases": "case",
+            "interventions": "intervention",
+            "deaths": "death",
+            "detentions": "detention",
         }
         assert op.resource in kinds, f"{op}: cannot tell which record's code to use"
         kwargs["code"] = records[kinds[op.resource]]
@@ -283,6 +320,28 @@ def api_payload(op: ApiOperation, records: dict[str, str]) -> dict | None:
             "persons": [records["person"]],
         },
         ("PATCH", "sources"): {"reliability": "high"},
+        ("POST", "missing-reports"): {
+            "person": records["person"],
+            "received_on": "2024-03-22",
+            "reporter_relationship": "parent",
+        },
+        ("POST", "cases"): {"to": "searching", "why": "no answer yet"},
+        ("POST", "interventions"): {
+            "case": records["case"],
+            "recipient": "by-state-border-committee",
+            "sent_on": "2024-03-22",
+            "channel": "email",
+        }
+        if "{code}" not in op.route
+        else {"answered_on": "2024-04-01", "summary": "no information"},
+        ("POST", "deaths"): {"found": "2024-02-03", "confirmation": "official_statement"}
+        if "{code}" not in op.route
+        else {"person": records["person"]},
+        ("POST", "detentions"): {
+            "person": records["person"],
+            "facility_text": "police station, Grodno",
+            "detained_from": "2024-03-25",
+        },
     }
     key = (op.method, op.resource)
     assert key in payloads, f"{op}: no valid payload known for this write route"
@@ -556,3 +615,15 @@ def test_api_with_an_unusable_token_is_401(how, users, records):
         if response.status_code != 401:
             wrong.append(f"{op}: {response.status_code}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_tracing_capabilities():
+    """Relatives' contacts and cases: tracing officer, coordinator, and the lawyer (read,
+    and detentions); the analyst and the monitor only get the tracing figures."""
+    assert CAPABILITIES["tracing.view"] == {COORDINATOR, TRACING_OFFICER, LAWYER}
+    assert CAPABILITIES["tracing.edit"] == {COORDINATOR, TRACING_OFFICER}
+    assert CAPABILITIES["detentions.edit"] == {COORDINATOR, TRACING_OFFICER, LAWYER}
+    assert CAPABILITIES["tracing.stats"] == set(ROLES)
+    for capability in ("tracing.view", "tracing.edit", "detentions.edit"):
+        assert ANALYST not in CAPABILITIES[capability]
+        assert MONITOR not in CAPABILITIES[capability]

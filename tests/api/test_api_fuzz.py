@@ -21,6 +21,7 @@ from schemathesis.transport.prepare import get_exclude_headers
 from bordermonitor.accounts.services import api_token_create, user_create
 from bordermonitor.core.dates import parse_fuzzy_date
 from bordermonitor.records import evidence, services
+from bordermonitor.tracing import services as tracing
 from bordermonitor.wsgi import application
 from tests.records.evidence_samples import tiny_jpeg
 
@@ -31,7 +32,15 @@ RESOURCE_KIND = {
     "events": "event",
     "sources": "source",
     "attachments": "attachment",
+    # tracing (api/tracing.py): run with a coordinator's token, a monitor may not use them
+    "missing-reports": "missing_report",
+    "cases": "case",
+    "interventions": "intervention",
+    "deaths": "death",
+    "detentions": "detention",
+    "tracing": "stats",
 }
+TRACING = {"missing-reports", "cases", "interventions", "deaths", "detentions", "tracing"}
 # An event's date is free text ("March 2024"); generated strings almost never parse,
 # so most generated events get one of these to let the rest of the body be checked.
 EVENT_DATES = ["2024-03-15", "March 2024", "2023", "2024-01-01..2024-02-15", "~2022-07"]
@@ -70,13 +79,35 @@ def fuzz_context(fuzz_db) -> dict:
         persons=[person],
     )
     attachment = evidence.attachment_create(uploaded_by=user, file=tiny_jpeg(), source=source)
+    coordinator = user_create(
+        username="fuzz-coordinator", role="coordinator", password="x", check_password=False
+    )
+    _, tracing_token = api_token_create(user=coordinator)
+    report = tracing.missing_report_file(
+        person=person, received_on=source.received_on, reporter_relationship="sibling", by=user
+    )
+    request = tracing.relay_to_authority(
+        report.case, "icrc", sent_on=source.received_on, channel="email", by=coordinator
+    )
+    death = tracing.death_record(
+        found=parse_fuzzy_date("2024-01"), confirmation="testimony_only", by=coordinator
+    )
+    detention = tracing.detention_record(
+        person=person, detained_from=source.received_on, facility="tdf-grodno", by=coordinator
+    )
     return {
         "headers": {"Authorization": f"Bearer {token}"},
+        "tracing_headers": {"Authorization": f"Bearer {tracing_token}"},
         "codes": {
             "person": person.code,
             "event": event.code,
             "source": source.code,
             "attachment": attachment.code,
+            "missing_report": report.code,
+            "case": report.case.code,
+            "intervention": request.code,
+            "death": death.code,
+            "detention": detention.code,
         },
     }
 
@@ -144,7 +175,8 @@ def test_api_never_fails_on_bad_input(case, fuzz_context):
     if isinstance(date, str) and len(date) % 4 != 3:
         body["date"] = EVENT_DATES[len(date) % len(EVENT_DATES)]
 
-    response = case.call(headers=fuzz_context["headers"])
+    headers = fuzz_context["tracing_headers" if resource in TRACING else "headers"]
+    response = case.call(headers=headers)
     request = f"{case.method} {response.request.url} body={case.body!r}"
     assert response.status_code < 500, f"{request} -> {response.status_code}: {response.text[:800]}"
     case.validate_response(response, checks=[not_a_server_error])

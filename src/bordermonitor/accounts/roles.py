@@ -46,6 +46,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # anonymised events that sources consented to publish (records.exports): what the
     # public may read, so every role may
     "published.view": frozenset(ROLES),
+    # tracing: missing-person reports with relatives' contacts, cases, requests, deaths
+    "tracing.view": frozenset({COORDINATOR, TRACING_OFFICER, LAWYER}),
+    "tracing.edit": frozenset({COORDINATOR, TRACING_OFFICER}),
+    # detentions and deportations: lawyers follow detained people
+    "detentions.edit": frozenset({COORDINATOR, TRACING_OFFICER, LAWYER}),
+    # tracing figures (counts per nationality, outcome, recipient; no personal data)
+    "tracing.stats": frozenset(ROLES),
     # accounts, vocabularies, keys (Django admin site)
     "admin.site": frozenset({ADMIN}),
 }

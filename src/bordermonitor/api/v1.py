@@ -10,6 +10,7 @@ from bordermonitor.api.attachments import router as attachments_router
 from bordermonitor.api.common import BearerToken, in_english
 from bordermonitor.api.published import router as published_router
 from bordermonitor.api.records import router as records_router
+from bordermonitor.api.tracing import router as tracing_router
 from bordermonitor.records.selectors import AccessDenied
 
 api = NinjaAPI(
@@ -24,6 +25,7 @@ api.add_decorator(in_english, mode="view")  # every route, errors and auth inclu
 api.add_router("/", records_router)
 api.add_router("/", attachments_router)
 api.add_router("/", published_router)
+api.add_router("/", tracing_router)
 
 
 def _field_errors(exc: ValidationError) -> list[dict[str, str]]:

@@ -11,6 +11,9 @@ NAV = [
     ("person-list", _("People"), "persons.view"),
     ("event-list", _("Events"), "events.view"),
     ("source-list", _("Sources"), "sources.view"),
+    ("tracing-case-list", _("Tracing"), "tracing.view"),
+    ("tracing-death-list", _("Deaths"), "tracing.view"),
+    ("tracing-stats", _("Requests answered"), "tracing.stats"),
     ("admin:index", _("Administration"), "admin.site"),
 ]
 

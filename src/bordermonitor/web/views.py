@@ -16,11 +16,23 @@ from django.views.decorators.http import require_POST
 from bordermonitor.accounts.access import capability_required
 from bordermonitor.accounts.services import user_language_set
 from bordermonitor.records.selectors import headline_counts
+from bordermonitor.tracing.selectors import overdue_interventions, tracing_totals
+
+OVERDUE_SHOWN = 20
 
 
 @capability_required("dashboard.view")
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html", {"counts": headline_counts(request.user)})
+    """Headline counts; tracing figures (counts only) and, for those who work on cases,
+    the requests past their due date, so silence is seen every morning."""
+    context = {"counts": headline_counts(request.user)}
+    if request.user.can("tracing.stats"):
+        context["tracing"] = tracing_totals(None, None)
+    if request.user.can("tracing.view"):
+        overdue = overdue_interventions()
+        context["overdue"] = overdue[:OVERDUE_SHOWN]
+        context["overdue_count"] = len(overdue)
+    return render(request, "web/dashboard.html", context)
 
 
 @login_not_required

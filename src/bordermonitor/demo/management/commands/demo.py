@@ -1,7 +1,9 @@
 """`bordermonitor demo`: migrate, make a master key, load the demo scenario, serve.
 
 Running it again keeps the data it made (no duplicates).  `--no-serve` builds
-the data and exits.
+the data and exits.  `--scenario report-2024` builds the tracing figures an
+organisation published for this border (see `demo.report_2024`) instead of the
+default records scenario.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="build the data and exit")
+        parser.add_argument(
+            "--scenario",
+            choices=["default", "report-2024"],
+            default="default",
+            help="default: people, events and sources; report-2024: missing-person "
+            "reports, requests to authorities and deaths with the published totals",
+        )
         parser.add_argument("--persons", type=int, default=520)
         parser.add_argument("--events", type=int, default=320)
         parser.add_argument("--seed", type=int, default=None)
@@ -34,7 +43,36 @@ class Command(BaseCommand):
             self.stdout.write(f"  {stage}: {done}/{total}", ending=end)
             self.stdout.flush()
 
-    def handle(self, *args, no_serve: bool, persons: int, events: int, seed, host, port, **options):
+    def _report_2024(self, seed: int) -> None:
+        from bordermonitor.demo.report_2024 import Report2024Builder
+        from bordermonitor.demo.report_2024 import scenario_exists as report_2024_exists
+
+        if report_2024_exists():
+            self.stdout.write("Scenario report-2024 already loaded; keeping it.")
+            return
+        self.stdout.write("Building the scenario report-2024:")
+        started = time.monotonic()
+        counts = Report2024Builder(seed, self._progress).build()
+        self.stdout.write(
+            f"  {counts.reports} missing-person reports about {counts.persons} people, "
+            f"{counts.interventions} requests, {counts.detentions} detentions, "
+            f"{counts.deaths['official_statement']} deaths confirmed officially and "
+            f"{counts.deaths['testimony_only']} known from testimonies only "
+            f"in {time.monotonic() - started:.0f} s"
+        )
+
+    def handle(
+        self,
+        *args,
+        no_serve: bool,
+        persons: int,
+        events: int,
+        seed,
+        host,
+        port,
+        scenario: str = "default",
+        **options,
+    ):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         if create_master_key(settings.KEY_FILE):
             self.stdout.write(f"Created master key {settings.KEY_FILE}")
@@ -50,7 +88,9 @@ class Command(BaseCommand):
         if not vocabularies_ready():
             raise CommandError("vocabularies are missing; run `bordermonitor seed`")
         logins = ensure_demo_users()
-        if scenario_exists():
+        if scenario == "report-2024":
+            self._report_2024(seed or settings.BM_DEMO_SEED)
+        elif scenario_exists():
             self.stdout.write("Demo scenario already loaded; keeping it.")
         else:
             self.stdout.write("Building the demo scenario:")
