@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "bordermonitor.accounts",
     "bordermonitor.records",
     "bordermonitor.tracing",
+    "bordermonitor.linkage",
     "bordermonitor.api",
     "bordermonitor.web",
     "bordermonitor.demo",

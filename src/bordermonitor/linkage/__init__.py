@@ -1,0 +1,1 @@
+"""Matching people across scripts: name normalisation now; the probabilistic model later."""
