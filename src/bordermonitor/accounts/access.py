@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
 
 
 def capability_required(capability: str):
@@ -25,3 +27,14 @@ def capability_required(capability: str):
         return wrapper
 
     return decorate
+
+
+def record_by_code(queryset: QuerySet, code: str, capability: str, user):
+    """One record by its code, or the same 404 whether it does not exist or the user
+    may not see it: a guessed code must not tell which is the case."""
+    if not (user and user.is_authenticated and user.can(capability)):
+        raise Http404("no such record")
+    record = queryset.filter(code=code).first()
+    if record is None:
+        raise Http404("no such record")
+    return record

@@ -20,10 +20,10 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from bordermonitor.accounts.access import record_by_code
 from bordermonitor.accounts.models import User
 from bordermonitor.core.blind_index import query_digests
 from bordermonitor.core.dates import DAY, FuzzyDate, overlaps_q, within_q
@@ -70,21 +70,12 @@ def _sources_visible_to(user: User) -> QuerySet[Source]:
     return Source.objects.all()
 
 
-def _one(queryset: QuerySet, code: str, capability: str, user: User):
-    if not (user and user.is_authenticated and user.can(capability)):
-        raise Http404("no such record")
-    obj = queryset.filter(code=code).first()
-    if obj is None:
-        raise Http404("no such record")
-    return obj
-
-
 def access_person(user: User, code: str, *, for_edit: bool = False) -> Person:
     qs = Person.objects.select_related("nationality").prefetch_related("name_variants")
     if for_edit:
-        _one(qs, code, "persons.view", user)
-        return _one(qs, code, "persons.edit", user)
-    return _one(qs, code, "persons.view", user)
+        record_by_code(qs, code, "persons.view", user)
+        return record_by_code(qs, code, "persons.edit", user)
+    return record_by_code(qs, code, "persons.view", user)
 
 
 def access_event(user: User, code: str, *, for_edit: bool = False) -> Event:
@@ -97,12 +88,12 @@ def access_event(user: User, code: str, *, for_edit: bool = False) -> Event:
             ),
         ),
     )
-    return _one(qs, code, "events.edit" if for_edit else "events.view", user)
+    return record_by_code(qs, code, "events.edit" if for_edit else "events.view", user)
 
 
 def access_source(user: User, code: str, *, for_edit: bool = False) -> Source:
     qs = Source.objects.select_related("interviewer").prefetch_related("events", "persons")
-    return _one(qs, code, "sources.edit" if for_edit else "sources.view", user)
+    return record_by_code(qs, code, "sources.edit" if for_edit else "sources.view", user)
 
 
 # -- shared filter pieces ---------------------------------------------------------

@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
+from bordermonitor.accounts.access import record_by_code
 from bordermonitor.accounts.models import User
 from bordermonitor.core.codes import today as _today
 from bordermonitor.core.models import Nationality
@@ -39,15 +39,6 @@ UNKNOWN_NATIONALITY = "unknown"
 ACTIVE = "active"  # the outcome bucket of reports whose case is not closed
 
 
-def _one(queryset: QuerySet, code: str, capability: str, user: User):
-    if not (user and user.is_authenticated and user.can(capability)):
-        raise Http404("no such record")
-    obj = queryset.filter(code=code).first()
-    if obj is None:
-        raise Http404("no such record")
-    return obj
-
-
 def _capability(for_edit: bool, view: str = "tracing.view", edit: str = "tracing.edit") -> str:
     return edit if for_edit else view
 
@@ -56,27 +47,27 @@ def access_case(user: User, code: str, *, for_edit: bool = False) -> TracingCase
     qs = TracingCase.objects.select_related("person", "assigned_to").prefetch_related(
         "reports", "transitions", "interventions__recipient"
     )
-    return _one(qs, code, _capability(for_edit), user)
+    return record_by_code(qs, code, _capability(for_edit), user)
 
 
 def access_missing_report(user: User, code: str, *, for_edit: bool = False) -> MissingPersonReport:
     qs = MissingPersonReport.objects.select_related("case", "person", "last_contact_place")
-    return _one(qs, code, _capability(for_edit), user)
+    return record_by_code(qs, code, _capability(for_edit), user)
 
 
 def access_intervention(user: User, code: str, *, for_edit: bool = False) -> Intervention:
     qs = Intervention.objects.select_related("recipient", "case", "event", "follow_up_of")
-    return _one(qs, code, _capability(for_edit), user)
+    return record_by_code(qs, code, _capability(for_edit), user)
 
 
 def access_death(user: User, code: str, *, for_edit: bool = False) -> DeathRecord:
     qs = DeathRecord.objects.select_related("place", "nationality", "person", "border_section")
-    return _one(qs, code, _capability(for_edit), user)
+    return record_by_code(qs, code, _capability(for_edit), user)
 
 
 def access_detention(user: User, code: str, *, for_edit: bool = False) -> Detention:
     qs = Detention.objects.select_related("person", "facility", "case")
-    return _one(qs, code, _capability(for_edit, edit="detentions.edit"), user)
+    return record_by_code(qs, code, _capability(for_edit, edit="detentions.edit"), user)
 
 
 def cases_for(
