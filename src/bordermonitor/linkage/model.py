@@ -1,0 +1,790 @@
+"""The probabilistic model that proposes which records describe the same person (Splink).
+
+Why Splink: a Fellegi-Sunter model weighs each field by how often it agrees among true
+matches (m) against how often it agrees by chance (u), so "both Iraqi" counts for little
+at this border while "same rare name and same birth year" counts for a lot, and every
+proposed match carries those weights as its explanation.  It runs on DuckDB in-process.
+
+Records are prepared once (`prepare`): name features are computed once per distinct name
+(`names.name_features` is cached) and reduced to plain columns, so the SQL that compares
+millions of pairs never transliterates anything.
+
+Names are compared with our own `names.name_similarity`, registered in DuckDB as the
+Python function `bm_name_similarity` over an encoded token string.  A SQL-only stand-in
+(Jaro-Winkler on canonical strings) would miss what the tokens know: that Hassan and
+Hussein are two different names, that a missing grandfather's name costs little, that
+parts come in any order.  The cheap levels (exact canonical token set) come first, so the
+Python function runs only on blocked pairs that are not exact.
+
+Blocking: two records are compared only when they share a blocking key of
+`names.blocking_keys_for` (two name parts' consonant skeletons), exploded in SQL.
+
+Parameters.  `DEFAULT_SETTINGS` carries documented hand-set m/u values and a prior; they
+are used as they are for inputs of fewer than `MIN_RECORDS_TO_TRAIN` records, where u from
+random sampling and m from expectation maximisation are noise.  From that size on,
+`train` estimates u by random sampling and m by EM (two sessions, each blocked on fields
+the other session estimates).  A trained model is saved as JSON (`LinkModel.save`) and
+loaded again (`LinkModel.load`), and can be retrained on new data starting from it.
+
+Names are personal data: nothing here logs them, and `repr` of records hides them.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import pycountry
+
+from bordermonitor.linkage.names import (
+    MATCH_THRESHOLD,
+    NameFeatures,
+    name_features,
+    name_similarity,
+)
+
+# Pairs at or above this match probability are proposed (match) or joined (dedupe).
+DEFAULT_THRESHOLD = 0.9
+# Below this many records the default parameters are used instead of training.
+MIN_RECORDS_TO_TRAIN = 1000
+# name_similarity levels: "all parts agree (a part may be missing)", "names agree"
+# (names.MATCH_THRESHOLD, the acceptance-table threshold), "partly agree".
+NAME_ALL_PARTS = 0.9
+NAME_PARTLY = 0.6
+# Share of true matches the deterministic rule (same name parts, same birth years) finds;
+# used to estimate the prior from the data when training.
+DETERMINISTIC_RECALL = 0.5
+# Smallest m after training (see `_floor_m`).
+M_FLOOR = 0.001
+# Random pairs sampled to estimate u.
+U_SAMPLE_PAIRS = 2e6
+SEED = 20211108  # the day the Bruzgi camp formed; any fixed seed makes runs reproducible
+
+REQUIRED_COLUMNS = ("record_id", "full_name")
+OPTIONAL_COLUMNS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "age",
+    "sex",
+    "nationality",
+    "event_date",
+    "place",
+    "lat",
+    "lon",
+)
+MODEL_FORMAT = "bordermonitor-link-model"
+MODEL_VERSION = 1
+
+ProgressFn = Callable[[str], None]
+
+
+class MalformedRow(ValueError):
+    """A CSV row that cannot be read; `line` and `column` name where."""
+
+    def __init__(self, line: int, column: str, problem: str) -> None:
+        super().__init__(f"line {line}, column {column}: {problem}")
+        self.line = line
+        self.column = column
+        self.problem = problem
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRecord:
+    """One person-record to match: a report, a death, a detention, a row of any CSV."""
+
+    record_id: str
+    full_name: str
+    given_name: str = ""
+    family_name: str = ""
+    birth_date: str = ""  # "YYYY", "YYYY-MM" or "YYYY-MM-DD"
+    age: int | None = None
+    sex: str = ""  # "M", "F" or ""
+    nationality: str = ""  # ISO 3166-1 alpha-3 or ""
+    event_date: dt.date | None = None
+    place: str = ""
+    lat: float | None = None
+    lon: float | None = None
+
+    def __repr__(self) -> str:  # names are personal data: never in logs or tracebacks
+        return f"LinkRecord(record_id={self.record_id!r})"
+
+
+_BIRTH_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse_birth_date(value: str) -> str:
+    """A birth date as precise as it was given: YYYY, YYYY-MM or YYYY-MM-DD (validated)."""
+    match = _BIRTH_DATE.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = match.groups()
+    try:
+        dt.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date") from None
+    if not 1900 <= int(year) <= dt.date.today().year:
+        raise ValueError(f"{value!r}: the year is out of range")
+    return value
+
+
+@cache
+def _country_index() -> dict[str, str]:
+    """Upper-cased ISO codes and case-folded English/Russian names -> alpha-3.
+
+    The same sources as the seeded core Nationality table: pycountry and its own Russian
+    catalogue (`core.services.russian_country_names`).
+    """
+    from bordermonitor.core.services import russian_country_names
+
+    russian = russian_country_names()
+    index: dict[str, str] = {}
+    for country in pycountry.countries:
+        code = country.alpha_3
+        index[code] = code
+        index[country.alpha_2] = code
+        for attr in ("name", "official_name", "common_name"):
+            name = getattr(country, attr, None)
+            if name:
+                index.setdefault(name.casefold(), code)
+                index.setdefault(russian.gettext(name).casefold(), code)
+    return index
+
+
+def parse_nationality(value: str) -> str:
+    """ISO 3166-1 alpha-3 for an alpha-2/alpha-3 code or an English or Russian name."""
+    key = " ".join(value.split())
+    code = _country_index().get(key.upper()) if len(key) <= 3 else None
+    code = code or _country_index().get(key.casefold())
+    if code is None:
+        raise ValueError(f"{value!r} is neither an ISO 3166 code nor a country name")
+    return code
+
+
+def _coordinate(value: str, limit: float) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not math.isfinite(number) or abs(number) > limit:
+        raise ValueError(f"{value!r} is out of range (-{limit:g}..{limit:g})")
+    return number
+
+
+def _age(value: str) -> int:
+    if not value.isdigit() or int(value) > 120:
+        raise ValueError(f"{value!r} is not an age in whole years (0-120)")
+    return int(value)
+
+
+def _sex(value: str) -> str:
+    if value.upper() not in ("M", "F"):
+        raise ValueError(f"{value!r}: write M or F, or leave empty")
+    return value.upper()
+
+
+def _event_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD") from None
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "birth_date": parse_birth_date,
+    "age": _age,
+    "sex": _sex,
+    "nationality": parse_nationality,
+    "event_date": _event_date,
+    "lat": lambda v: _coordinate(v, 90),
+    "lon": lambda v: _coordinate(v, 180),
+}
+
+
+def parse_row(row: dict[str, str | None], line: int) -> LinkRecord:
+    """One CSV row as a LinkRecord; raises MalformedRow naming the line and column."""
+    values: dict[str, Any] = {}
+    for column in REQUIRED_COLUMNS:
+        text = (row.get(column) or "").strip()
+        if not text:
+            raise MalformedRow(line, column, "is empty; it is required")
+        values[column] = text
+    for column in OPTIONAL_COLUMNS:
+        text = (row.get(column) or "").strip()
+        if not text:
+            continue
+        parser = _PARSERS.get(column)
+        try:
+            values[column] = parser(text) if parser else text
+        except ValueError as exc:
+            raise MalformedRow(line, column, str(exc)) from None
+    if ("lat" in values) != ("lon" in values):
+        missing = "lon" if "lat" in values else "lat"
+        raise MalformedRow(line, missing, "lat and lon go together; give both or neither")
+    return LinkRecord(**values)
+
+
+def read_records(path: Path, progress: ProgressFn | None = None) -> list[LinkRecord]:
+    """Every row of a CSV file as LinkRecords, or MalformedRow for the first bad one.
+
+    Line numbers count the header as line 1; duplicate record_ids are malformed.
+    """
+    records: list[LinkRecord] = []
+    seen: dict[str, int] = {}
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = [h.strip() for h in reader.fieldnames or []]
+        for column in REQUIRED_COLUMNS:
+            if column not in header:
+                raise MalformedRow(1, column, "the header has no such column; it is required")
+        reader.fieldnames = header
+        for row in reader:
+            record = parse_row(row, reader.line_num)
+            if record.record_id in seen:
+                raise MalformedRow(
+                    reader.line_num,
+                    "record_id",
+                    f"{record.record_id!r} already appears on line {seen[record.record_id]}",
+                )
+            seen[record.record_id] = reader.line_num
+            records.append(record)
+            if progress and len(records) % 100_000 == 0:
+                progress(f"read {len(records):,} rows of {path.name}")
+    return records
+
+
+# --------------------------------------------------------------------------- features
+
+_UNKNOWN = "~"  # marks a name part the variants table does not know (tokens are a-z)
+
+
+def _name_key(features: NameFeatures) -> str | None:
+    """Tokens in written order, unknown ones marked: what `bm_name_similarity` reads."""
+    if not features.tokens:
+        return None
+    return " ".join(
+        t if known else _UNKNOWN + t
+        for t, known in zip(features.tokens, features.known, strict=True)
+    )
+
+
+@lru_cache(maxsize=262144)
+def _features_from_key(key: str) -> NameFeatures:
+    parts = key.split(" ")
+    tokens = tuple(p.lstrip(_UNKNOWN) for p in parts)
+    return NameFeatures(
+        script="latin",
+        tokens=tokens,
+        known=tuple(not p.startswith(_UNKNOWN) for p in parts),
+        token_set=frozenset(tokens),
+        skeletons=(),
+        blocking_keys=frozenset(),
+    )
+
+
+def name_key_similarity(a: str | None, b: str | None) -> float | None:
+    """`names.name_similarity` of two encoded name keys (the DuckDB function)."""
+    if not a or not b:
+        return None
+    return _key_similarity(a, b) if a <= b else _key_similarity(b, a)
+
+
+@lru_cache(maxsize=1 << 20)
+def _key_similarity(a: str, b: str) -> float:
+    # Each name level calls the function again for the same pair; many pairs repeat names.
+    return name_similarity(_features_from_key(a), _features_from_key(b))
+
+
+def _record_name(record: LinkRecord) -> NameFeatures:
+    """The full name, plus given/family name parts the full name lacks."""
+    full = name_features(record.full_name)
+    extra = [
+        part
+        for part in (record.given_name, record.family_name)
+        if part and not name_features(part).token_set <= full.token_set
+    ]
+    return name_features(" ".join([record.full_name, *extra])) if extra else full
+
+
+def _birth_window(record: LinkRecord) -> tuple[int | None, int | None]:
+    """Earliest and latest plausible birth year: stated, or derived from age at the event."""
+    if record.birth_date:
+        year = int(record.birth_date[:4])
+        return year, year
+    if record.age is not None and record.event_date is not None:
+        year = record.event_date.year - record.age
+        return year - 1, year  # not yet had this year's birthday, or already had it
+    return None, None
+
+
+def prepare(records: Iterable[LinkRecord], progress: ProgressFn | None = None) -> Any:
+    """The columns the model compares, one row per record (a pandas DataFrame)."""
+    import pandas as pd
+
+    rows = []
+    for n, record in enumerate(records, start=1):
+        features = _record_name(record)
+        low, high = _birth_window(record)
+        rows.append(
+            {
+                "unique_id": record.record_id,
+                "name_key": _name_key(features),
+                "name_sorted": " ".join(sorted(features.token_set)) or None,
+                "name_tokens": sorted(features.token_set),
+                "blocking_keys": sorted(features.blocking_keys),
+                "birth_date": record.birth_date if len(record.birth_date) == 10 else None,
+                "birth_year_min": low,
+                "birth_year_max": high,
+                "sex": record.sex or None,
+                "nationality": record.nationality or None,
+                "event_date": record.event_date,
+                "lat": record.lat,
+                "lon": record.lon,
+            }
+        )
+        if progress and n % 100_000 == 0:
+            progress(f"prepared {n:,} records")
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "unique_id",
+            "name_key",
+            "name_sorted",
+            "name_tokens",
+            "blocking_keys",
+            "birth_date",
+            "birth_year_min",
+            "birth_year_max",
+            "sex",
+            "nationality",
+            "event_date",
+            "lat",
+            "lon",
+        ],
+    )
+    for column in ("birth_year_min", "birth_year_max"):
+        frame[column] = frame[column].astype("Int64")
+    for column in ("lat", "lon"):
+        frame[column] = frame[column].astype("Float64")
+    frame["event_date"] = pd.to_datetime(frame["event_date"]).dt.date
+    return frame
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _level(label: str, sql: str, m: float, u: float, *, null: bool = False) -> dict[str, Any]:
+    level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
+    if null:
+        level["is_null_level"] = True
+    else:
+        level["m_probability"] = m
+        level["u_probability"] = u
+    return level
+
+
+def _overlap(widen: int) -> str:
+    return (
+        f"birth_year_min_l - {widen} <= birth_year_max_r "
+        f"AND birth_year_min_r - {widen} <= birth_year_max_l"
+    )
+
+
+# The default (untrained) parameters: m is the share of true matches at each level, u of
+# random pairs.  Chosen for this border's records: most people share a few nationalities
+# and one sex, names are the evidence, birth years are often a stated age.
+_COMPARISONS: list[dict[str, Any]] = [
+    {
+        "output_column_name": "name",
+        "comparison_description": "canonical name parts (names.name_similarity)",
+        "comparison_levels": [
+            _level("name missing", "name_key_l IS NULL OR name_key_r IS NULL", 0, 0, null=True),
+            _level("same name parts", "name_sorted_l = name_sorted_r", 0.45, 0.00002),
+            _level(
+                "all parts agree",
+                f"bm_name_similarity(name_key_l, name_key_r) >= {NAME_ALL_PARTS}",
+                0.3,
+                0.0001,
+            ),
+            _level(
+                "names agree",
+                f"bm_name_similarity(name_key_l, name_key_r) >= {MATCH_THRESHOLD}",
+                0.15,
+                0.0005,
+            ),
+            _level(
+                "names partly agree",
+                f"bm_name_similarity(name_key_l, name_key_r) >= {NAME_PARTLY}",
+                0.07,
+                0.01,
+            ),
+            _level("names differ", "ELSE", 0.03, 0.98938),
+        ],
+    },
+    {
+        "output_column_name": "birth",
+        "comparison_description": "birth date, birth year, or age at the event",
+        "comparison_levels": [
+            _level(
+                "birth year unknown",
+                "birth_year_min_l IS NULL OR birth_year_min_r IS NULL",
+                0,
+                0,
+                null=True,
+            ),
+            _level("same birth date", "birth_date_l = birth_date_r", 0.3, 0.0003),
+            _level("birth years agree", _overlap(0), 0.45, 0.05),
+            _level("within a year", _overlap(1), 0.15, 0.08),
+            _level("within three years", _overlap(3), 0.07, 0.17),
+            _level("birth years differ", "ELSE", 0.03, 0.6997),
+        ],
+    },
+    {
+        "output_column_name": "nationality",
+        "comparison_description": "ISO 3166-1 alpha-3",
+        "comparison_levels": [
+            _level(
+                "nationality unknown",
+                "nationality_l IS NULL OR nationality_r IS NULL",
+                0,
+                0,
+                null=True,
+            ),
+            _level("same nationality", "nationality_l = nationality_r", 0.92, 0.25),
+            _level("nationalities differ", "ELSE", 0.08, 0.75),
+        ],
+    },
+    {
+        "output_column_name": "sex",
+        "comparison_description": "M/F",
+        "comparison_levels": [
+            _level("sex unknown", "sex_l IS NULL OR sex_r IS NULL", 0, 0, null=True),
+            _level("same sex", "sex_l = sex_r", 0.98, 0.55),
+            _level("sex differs", "ELSE", 0.02, 0.45),
+        ],
+    },
+]
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "link_type": "dedupe_only",
+    "unique_id_column_name": "unique_id",
+    # One pair in a thousand is a match: the prior before any field is compared.
+    "probability_two_random_records_match": 0.001,
+    "blocking_rules_to_generate_predictions": [
+        {
+            "blocking_rule": "l.blocking_keys = r.blocking_keys",
+            "arrays_to_explode": ["blocking_keys"],
+        }
+    ],
+    "comparisons": _COMPARISONS,
+    "retain_matching_columns": True,
+    "retain_intermediate_calculation_columns": True,
+    "additional_columns_to_retain": [],
+}
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True, slots=True)
+class FieldEvidence:
+    """How one field compared in a proposed pair: the level and its match weight (log2)."""
+
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedMatch:
+    """Two records the model thinks may be one person, with the evidence per field."""
+
+    left_id: str
+    right_id: str
+    probability: float
+    match_weight: float
+    evidence: dict[str, FieldEvidence] = field(default_factory=dict)
+
+    @property
+    def agreeing_fields(self) -> list[str]:
+        """Fields whose comparison counted for the match (positive weight)."""
+        return [name for name, ev in self.evidence.items() if ev.weight > 0]
+
+
+def _connection() -> Any:
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    con.create_function(
+        "bm_name_similarity",
+        name_key_similarity,
+        ["VARCHAR", "VARCHAR"],
+        "DOUBLE",
+        side_effects=False,
+    )
+    return con
+
+
+def _levels_by_gamma(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
+    """Splink's comparison vector values: null level -1, then n-1 .. 0 in order."""
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in settings["comparisons"]:
+        levels = comparison["comparison_levels"]
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        mapping = {-1: next(lv["label_for_charts"] for lv in levels if lv.get("is_null_level"))}
+        for i, level in enumerate(non_null):
+            mapping[len(non_null) - 1 - i] = level["label_for_charts"]
+        labels[comparison["output_column_name"]] = mapping
+    return labels
+
+
+def _has_pairs(frames: list[Any], columns: tuple[str, ...]) -> bool:
+    """Whether blocking on these columns yields any pair (EM and the prior need some)."""
+    keyed = [f.dropna(subset=list(columns)).groupby(list(columns)).size() for f in frames]
+    if len(keyed) == 1:
+        return bool((keyed[0] > 1).any())
+    return bool(keyed[0].index.intersection(keyed[1].index).size)
+
+
+def _weight(bayes_factor: float) -> float:
+    """Splink's Bayes factor of one field as a match weight (log2; 0 = no evidence)."""
+    return round(math.log2(bayes_factor), 3) if bayes_factor > 0 else -math.inf
+
+
+def _floor_m(settings: dict[str, Any]) -> None:
+    """No level may be impossible among matches: EM drives rare levels' m to zero, which
+    would let one odd field (a misspelt name, a wrong birth year) veto any match."""
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level"):
+                level["m_probability"] = max(level.get("m_probability") or 0.0, M_FLOOR)
+
+
+class LinkModel:
+    """Splink settings with their m/u parameters: default, trained, saved, loaded."""
+
+    def __init__(self, settings: dict[str, Any], trained_on: int = 0) -> None:
+        self.settings = settings
+        self.trained_on = trained_on
+
+    @classmethod
+    def default(cls) -> LinkModel:
+        """The documented hand-set parameters (used for inputs too small to train on)."""
+        return cls(copy.deepcopy(DEFAULT_SETTINGS))
+
+    @classmethod
+    def load(cls, path: Path) -> LinkModel:
+        """A model saved by `save`; ValueError if the file is not one."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
+            raise ValueError(f"{path} is not a saved bordermonitor link model")
+        if data.get("version") != MODEL_VERSION:
+            raise ValueError(f"{path}: model version {data.get('version')} is not supported")
+        return cls(data["splink_settings"], trained_on=int(data.get("trained_on", 0)))
+
+    def save(self, path: Path) -> None:
+        """Write the parameters as JSON (Splink's settings dict inside a small envelope)."""
+        data = {
+            "format": MODEL_FORMAT,
+            "version": MODEL_VERSION,
+            "trained_on": self.trained_on,
+            "splink_settings": self.settings,
+        }
+        Path(path).write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+
+    def _linker(self, frames: list[Any], link_type: str) -> Any:
+        from splink import DuckDBAPI, Linker
+
+        settings = copy.deepcopy(self.settings)
+        settings["link_type"] = link_type
+        settings["retain_intermediate_calculation_columns"] = True
+        aliases = ["left_records", "right_records"] if len(frames) == 2 else None
+        return Linker(
+            frames if len(frames) > 1 else frames[0],
+            settings,
+            DuckDBAPI(_connection()),
+            set_up_basic_logging=False,
+            input_table_aliases=aliases,
+        )
+
+    def train(
+        self,
+        frames: list[Any],
+        link_type: str = "dedupe_only",
+        progress: ProgressFn | None = None,
+        min_records: int = MIN_RECORDS_TO_TRAIN,
+    ) -> LinkModel:
+        """A new model trained on these prepared records (u by sampling, m by EM).
+
+        Below `min_records` records the parameters stay as they are (returned unchanged).
+        """
+        from splink import block_on
+
+        total = sum(len(f) for f in frames)
+        if total < min_records:
+            if progress:
+                progress(f"{total} records: too few to train on; using the given parameters")
+            return self
+        linker = self._linker(frames, link_type)
+        say = progress or (lambda message: None)
+        exact = ("name_sorted", "birth_year_min", "birth_year_max")
+        if _has_pairs(frames, exact):
+            say("estimating the share of matching pairs")
+            linker.training.estimate_probability_two_random_records_match(
+                [block_on(*exact)], recall=DETERMINISTIC_RECALL
+            )
+        else:
+            say("no two records share name and birth year: keeping the prior")
+        say("estimating u by random sampling")
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
+        # Each EM session estimates m for the fields it is not blocked on.
+        for label, columns in (
+            ("names", ("name_sorted",)),
+            ("birth year", ("birth_year_min", "birth_year_max", "nationality")),
+        ):
+            if not _has_pairs(frames, columns):
+                say(f"no pairs blocked on {label}: that EM session is skipped")
+                continue
+            say(f"estimating m by expectation maximisation (blocked on {label})")
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+        settings = linker.misc.save_model_to_json()
+        _floor_m(settings)
+        return LinkModel(settings, trained_on=total)
+
+    def predict(
+        self,
+        frames: list[Any],
+        link_type: str,
+        threshold: float,
+    ) -> tuple[Any, Any]:
+        """Splink's scored pairs at or above `threshold`, and the linker that made them."""
+        linker = self._linker(frames, link_type)
+        return linker.inference.predict(threshold_match_probability=threshold), linker
+
+    def explain(self, predictions: Any) -> list[ProposedMatch]:
+        """Predicted pairs as ProposedMatch, with each field's level and weight."""
+        labels = _levels_by_gamma(self.settings)
+        frame = predictions.as_pandas_dataframe()
+        matches = []
+        for row in frame.to_dict("records"):
+            left, right = str(row["unique_id_l"]), str(row["unique_id_r"])
+            if row.get("source_dataset_l") == "right_records":
+                left, right = right, left
+            evidence = {
+                name: FieldEvidence(
+                    level=levels[int(row[f"gamma_{name}"])],
+                    weight=_weight(row[f"bf_{name}"]),
+                )
+                for name, levels in labels.items()
+            }
+            matches.append(
+                ProposedMatch(
+                    left_id=left,
+                    right_id=right,
+                    probability=float(row["match_probability"]),
+                    match_weight=float(row["match_weight"]),
+                    evidence=evidence,
+                )
+            )
+        matches.sort(key=lambda m: (-m.probability, m.left_id, m.right_id))
+        return matches
+
+
+# --------------------------------------------------------------------------- use cases
+
+
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    """Result of `dedupe`: record_id -> cluster_id, and the parameters that produced it."""
+
+    clusters: dict[str, str]
+    model: LinkModel
+
+
+@dataclass(frozen=True, slots=True)
+class Matching:
+    """Result of `match` and `propose_duplicates`: pairs best first, and the parameters."""
+
+    pairs: list[ProposedMatch]
+    model: LinkModel
+
+
+def _fitted(
+    model: LinkModel | None, frames: list[Any], link_type: str, progress: ProgressFn | None
+) -> LinkModel:
+    if model is not None:
+        return model
+    return LinkModel.default().train(frames, link_type, progress=progress)
+
+
+def dedupe(
+    records: list[LinkRecord],
+    threshold: float = DEFAULT_THRESHOLD,
+    model: LinkModel | None = None,
+    progress: ProgressFn | None = None,
+) -> Clustering:
+    """Every record's cluster (a record matching none is its own cluster).
+
+    Without `model`, the default parameters are trained on the records themselves (when
+    there are enough of them).  The cluster_id is the smallest record_id in the cluster,
+    so it does not change between runs on the same input.
+    """
+    frame = prepare(records, progress)
+    model = _fitted(model, [frame], "dedupe_only", progress)
+    if progress:
+        progress(f"comparing {len(records):,} records")
+    predictions, linker = model.predict([frame], "dedupe_only", threshold)
+    if progress:
+        progress("clustering")
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=threshold
+    ).as_pandas_dataframe()
+    members: dict[str, list[str]] = {}
+    for record_id, cluster in zip(clusters["unique_id"], clusters["cluster_id"], strict=True):
+        members.setdefault(str(cluster), []).append(str(record_id))
+    result = {r.record_id: r.record_id for r in records}
+    for ids in members.values():
+        head = min(ids)
+        for record_id in ids:
+            result[record_id] = head
+    return Clustering(result, model)
+
+
+def propose_duplicates(
+    records: list[LinkRecord],
+    threshold: float = DEFAULT_THRESHOLD,
+    model: LinkModel | None = None,
+    progress: ProgressFn | None = None,
+) -> Matching:
+    """Pairs within one set that may be one person, with the evidence per field."""
+    frame = prepare(records, progress)
+    model = _fitted(model, [frame], "dedupe_only", progress)
+    predictions, _ = model.predict([frame], "dedupe_only", threshold)
+    return Matching(model.explain(predictions), model)
+
+
+def match(
+    left: list[LinkRecord],
+    right: list[LinkRecord],
+    threshold: float = DEFAULT_THRESHOLD,
+    model: LinkModel | None = None,
+    progress: ProgressFn | None = None,
+) -> Matching:
+    """Pairs of a left and a right record that may be one person, best first."""
+    frames = [prepare(left, progress), prepare(right, progress)]
+    model = _fitted(model, frames, "link_only", progress)
+    if progress:
+        progress(f"comparing {len(left):,} against {len(right):,} records")
+    predictions, _ = model.predict(frames, "link_only", threshold)
+    return Matching(model.explain(predictions), model)

@@ -1,0 +1,279 @@
+"""The Splink model through its Python API: prepared columns, explanations per field,
+training (u by sampling, m by EM), saving, loading and retraining the parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+
+import pandas as pd
+import pytest
+
+from bordermonitor.linkage import model as linkage
+from bordermonitor.linkage.model import (
+    DEFAULT_SETTINGS,
+    LinkModel,
+    LinkRecord,
+    MalformedRow,
+    parse_nationality,
+    parse_row,
+)
+from bordermonitor.linkage.names import name_features
+
+
+def record(record_id: str, name: str, **fields) -> LinkRecord:
+    return LinkRecord(record_id=record_id, full_name=name, **fields)
+
+
+# --------------------------------------------------------------------------- input
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("IRQ", "IRQ"), ("iq", "IRQ"), ("Iraq", "IRQ"), ("Ирак", "IRQ"), ("сирия", "SYR")],
+)
+def test_nationality_is_read_as_code_or_english_or_russian_name(value, code):
+    assert parse_nationality(value) == code
+
+
+def test_an_unknown_country_is_refused():
+    with pytest.raises(ValueError, match="neither an ISO 3166 code nor a country name"):
+        parse_nationality("Atlantis")
+
+
+def test_a_row_is_validated_and_normalised():
+    row = {"record_id": " 7 ", "full_name": "Omar Khalid", "sex": "m", "age": "25", "x": "?"}
+    parsed = parse_row({**row, "nationality": "Сирия", "event_date": "2023-10-01"}, 5)
+    assert (parsed.record_id, parsed.sex, parsed.age) == ("7", "M", 25)
+    assert (parsed.nationality, parsed.event_date) == ("SYR", dt.date(2023, 10, 1))
+    with pytest.raises(MalformedRow) as error:
+        parse_row({**row, "lat": "52.1"}, 5)
+    assert (error.value.line, error.value.column) == (5, "lon")
+
+
+def test_a_record_never_shows_its_name_in_repr():
+    assert "Omar" not in repr(record("1", "Omar Khalid"))
+
+
+# --------------------------------------------------------------------------- prepare
+
+
+def test_prepared_columns_carry_canonical_names_keys_and_birth_windows():
+    frame = linkage.prepare(
+        [
+            record("a", "Мухаммад Хусейн Алиев", birth_date="1998-03-14", sex="M"),
+            record("b", "Mohammed Hussein", age=25, event_date=dt.date(2023, 10, 2)),
+            record("c", "Ahmad", given_name="Ahmad", family_name="Karimi"),
+            record("d", "X"),  # an initial only: no usable name
+        ]
+    )
+    rows = {r["unique_id"]: r for r in frame.to_dict("records")}
+    assert rows["a"]["name_sorted"] == " ".join(
+        sorted(name_features("Mohammed Hussein Ali").tokens)
+    )
+    assert rows["a"]["birth_date"] == "1998-03-14"
+    assert (rows["a"]["birth_year_min"], rows["a"]["birth_year_max"]) == (1998, 1998)
+    assert (rows["b"]["birth_year_min"], rows["b"]["birth_year_max"]) == (1997, 1998)
+    assert set(rows["b"]["blocking_keys"]) <= set(rows["a"]["blocking_keys"])
+    assert rows["c"]["name_tokens"] == sorted(name_features("Ahmad Karimi").token_set)
+    assert pd.isna(rows["d"]["name_key"]) and list(rows["d"]["blocking_keys"]) == []
+
+
+def test_name_features_are_computed_once_per_distinct_name():
+    name_features.cache_clear()
+    same = [record(str(i), "Yusuf Ibrahim Osman") for i in range(50)]
+    linkage.prepare(same)
+    assert name_features.cache_info().misses == 1
+
+
+def test_the_sql_name_function_is_our_name_similarity():
+    key = linkage._name_key
+    a, b = name_features("Mohammed Hussein Ali"), name_features("Мухаммед Хасан Али")
+    assert linkage.name_key_similarity(key(a), key(b)) == pytest.approx(
+        linkage.name_similarity(a, b)
+    )
+    assert linkage.name_key_similarity(None, key(a)) is None
+
+
+# --------------------------------------------------------------------------- explanations
+
+
+def test_each_proposed_pair_explains_which_fields_agreed_and_their_weights():
+    records = [
+        record("1", "Mohammed Hussein Ali", birth_date="1998", sex="M", nationality="IRQ"),
+        record("2", "Мухаммад Хусейн Алиев", birth_date="1998", sex="M", nationality="IRQ"),
+        record("3", "Mohammed Hassan Ali", birth_date="1975", sex="M", nationality="IRQ"),
+    ]
+
+    result = linkage.propose_duplicates(records, threshold=0.0)
+
+    by_pair = {(p.left_id, p.right_id): p for p in result.pairs}
+    same = by_pair[("1", "2")]
+    assert same.probability > linkage.DEFAULT_THRESHOLD
+    assert same.evidence["name"].level == "same name parts"
+    assert same.evidence["birth"].level == "birth years agree"
+    assert set(same.agreeing_fields) == {"name", "birth", "nationality", "sex"}
+    # the weights add up to the pair's match weight, with the prior
+    prior = DEFAULT_SETTINGS["probability_two_random_records_match"]
+    prior_weight = linkage.math.log2(prior / (1 - prior))
+    total = prior_weight + sum(ev.weight for ev in same.evidence.values())
+    assert total == pytest.approx(same.match_weight, abs=0.01)
+    other = by_pair[("1", "3")]
+    assert other.probability < 0.01
+    assert other.evidence["birth"].level == "birth years differ"
+    assert other.evidence["birth"].weight < 0
+    assert "birth" not in other.agreeing_fields
+    assert result.pairs[0] is same  # best first
+
+
+def test_match_keeps_left_ids_on_the_left_whatever_their_order():
+    left = [record("z-left", "Ахмад Карими", sex="M", nationality="AFG")]
+    right = [
+        record("a-right", "Ahmad Karimi", sex="M", nationality="AFG"),
+        record("b-right", "Zahra Karimi", sex="F", nationality="AFG"),
+    ]
+
+    pairs = linkage.match(left, right).pairs
+
+    assert [(p.left_id, p.right_id) for p in pairs] == [("z-left", "a-right")]
+
+
+def test_missing_fields_count_neither_way():
+    pairs = linkage.propose_duplicates(
+        [record("1", "Omar Khalid"), record("2", "Омар Халид")], threshold=0.0
+    ).pairs
+    assert {f: ev.weight for f, ev in pairs[0].evidence.items() if f != "name"} == {
+        "birth": 0.0,
+        "nationality": 0.0,
+        "sex": 0.0,
+    }
+
+
+# --------------------------------------------------------------------------- training
+
+GIVEN = [
+    ("Ahmad", "Ахмад"),
+    ("Omar", "Омар"),
+    ("Yusuf", "Юсуф"),
+    ("Ali", "Али"),
+    ("Hassan", "Хасан"),
+    ("Hussein", "Хусейн"),
+    ("Khalid", "Халид"),
+    ("Ibrahim", "Ибрагим"),
+    ("Mustafa", "Мустафа"),
+    ("Karim", "Карим"),
+    ("Mahmoud", "Махмуд"),
+    ("Jamal", "Джамаль"),
+]
+FAMILY = [
+    ("Karimi", "Карими"),
+    ("Rahimi", "Рахими"),
+    ("Ahmadi", "Ахмади"),
+    ("Hashemi", "Хашеми"),
+    ("Haddad", "Хаддад"),
+    ("Mansour", "Мансур"),
+    ("Nasser", "Насер"),
+    ("Saleh", "Салех"),
+]
+
+
+def synthetic_records(persons: int, seed: int) -> tuple[list[LinkRecord], dict[str, int]]:
+    """Persons written in Latin by relatives and in Cyrillic by officials, with truth."""
+    rng = random.Random(seed)
+    records, truth = [], {}
+    for person in range(persons):
+        given, father, family = rng.choice(GIVEN), rng.choice(GIVEN), rng.choice(FAMILY)
+        year = rng.randint(1965, 2005)
+        nationality = rng.choice(["IRQ", "SYR", "AFG", "YEM", "IRN"])
+        sex = rng.choice("MF")
+        for copy in range(rng.randint(1, 3)):
+            cyrillic = copy % 2
+            parts = [given[cyrillic], father[cyrillic], family[cyrillic]]
+            if rng.random() < 0.3:
+                del parts[1]  # father's name not known
+            fields = {"sex": sex, "nationality": nationality}
+            if rng.random() < 0.4:
+                fields |= {"age": 2023 - year, "event_date": dt.date(2023, 6, 1)}
+            else:
+                fields["birth_date"] = str(year + (rng.random() < 0.1))
+            record_id = f"p{person}-{copy}"
+            records.append(record(record_id, " ".join(parts), **fields))
+            truth[record_id] = person
+    return records, truth
+
+
+def test_training_estimates_parameters_that_save_load_and_retrain(tmp_path):
+    records, truth = synthetic_records(300, seed=1)
+    frame = linkage.prepare(records)
+    default = LinkModel.default()
+
+    trained = default.train([frame], min_records=200)
+
+    assert trained is not default and trained.trained_on == len(records)
+    m_default = [lv.get("m_probability") for lv in _levels(default, "birth")]
+    m_trained = [lv.get("m_probability") for lv in _levels(trained, "birth")]
+    assert m_trained != m_default  # m came from EM
+    u_default = [lv.get("u_probability") for lv in _levels(default, "nationality")]
+    u_trained = [lv.get("u_probability") for lv in _levels(trained, "nationality")]
+    assert u_trained != u_default  # u came from random sampling
+
+    path = tmp_path / "params.json"
+    trained.save(path)
+    loaded = LinkModel.load(path)
+    assert json.loads(path.read_text())["format"] == linkage.MODEL_FORMAT
+    assert loaded.trained_on == trained.trained_on
+
+    clusters = linkage.dedupe(records, model=loaded).clusters
+    precision, recall = _pairwise_quality(clusters, truth)
+    assert precision >= 0.9 and recall >= 0.8, (precision, recall)
+
+    more, _ = synthetic_records(150, seed=2)
+    retrained = loaded.train([linkage.prepare(records + more)], min_records=200)
+    assert retrained.trained_on == len(records) + len(more)
+
+
+def test_too_few_records_keep_the_default_parameters():
+    frame = linkage.prepare([record("1", "Omar Khalid"), record("2", "Омар Халид")])
+    default = LinkModel.default()
+    assert default.train([frame]) is default
+
+
+def test_a_file_that_is_not_a_saved_model_is_refused(tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps({"link_type": "dedupe_only"}))
+    with pytest.raises(ValueError, match="not a saved bordermonitor link model"):
+        LinkModel.load(path)
+
+
+def _levels(model: LinkModel, name: str) -> list[dict]:
+    comparison = next(c for c in model.settings["comparisons"] if c["output_column_name"] == name)
+    return [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+
+
+def _pairwise_quality(clusters: dict[str, str], truth: dict[str, int]) -> tuple[float, float]:
+    ids = sorted(clusters)
+    predicted = {
+        (a, b) for i, a in enumerate(ids) for b in ids[i + 1 :] if clusters[a] == clusters[b]
+    }
+    actual = {(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :] if truth[a] == truth[b]}
+    hits = len(predicted & actual)
+    return hits / max(len(predicted), 1), hits / max(len(actual), 1)
+
+
+def test_training_on_names_alone_skips_what_it_cannot_estimate():
+    records, _ = synthetic_records(150, seed=3)
+    bare = [record(r.record_id, r.full_name) for r in records]
+    messages: list[str] = []
+
+    trained = LinkModel.default().train(
+        [linkage.prepare(bare)], min_records=100, progress=messages.append
+    )
+
+    assert "no pairs blocked on birth year: that EM session is skipped" in messages
+    assert "no two records share name and birth year: keeping the prior" in messages
+    prior = DEFAULT_SETTINGS["probability_two_random_records_match"]
+    assert trained.settings["probability_two_random_records_match"] == prior
+    assert linkage.dedupe(bare[:6], model=trained).clusters.keys() == {
+        r.record_id for r in bare[:6]
+    }
