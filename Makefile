@@ -39,6 +39,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/bandit -q -r src -c pyproject.toml
 
 test: $(STAMP) system-deps lint
 	@$(MAKE) --no-print-directory test-sqlite

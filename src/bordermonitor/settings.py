@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "csp",
     "bordermonitor.core",
     "bordermonitor.accounts",
     "bordermonitor.records",
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "bordermonitor.web.middleware.PrivatePageMiddleware",
     "bordermonitor.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -198,6 +201,30 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 # under the map when tiles are used.
 BM_MAP_TILES_URL = os.environ.get("BM_MAP_TILES_URL", "").strip()
 BM_MAP_TILES_ATTRIBUTION = os.environ.get("BM_MAP_TILES_ATTRIBUTION", "").strip()
+
+# Content-Security-Policy (django-csp): every script, style, font and image comes from
+# this site, none inline, so text stored in a record can never run as code.  The only
+# outside origin ever allowed is the map tile server, when one is configured.  The
+# family letter's print stylesheet is the one inline <style>, admitted by a per-response
+# nonce (it is also rendered into a PDF, which must fetch nothing).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+from bordermonitor.web.security import tile_image_sources  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, *tile_image_sources(BM_MAP_TILES_URL)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Which day counts as "today" for rules such as "an event cannot be in the future".
 BM_DEMO_SEED = int(os.environ.get("BM_DEMO_SEED", "2024"))

@@ -37,4 +37,5 @@ urlpatterns = [
     path("", include("bordermonitor.records.urls_evidence")),
     path("", include("bordermonitor.records.urls_map")),
     path("", include("bordermonitor.tracing.urls")),
+    path("", include("bordermonitor.accounts.urls")),
 ]

@@ -91,24 +91,24 @@ def test_monitor_filters_events_on_the_map(live_server):
             assert page.locator("#map .leaflet-tile").count() == 0
             expect(page.locator("#map .leaflet-control-scale")).to_be_visible()
             expect(page.locator("#map .bm-country-label").first).to_be_visible()
-            page.wait_for_function(f"({COUNT_MARKERS})() === {located}")
+            page.wait_for_function(f"() => ({COUNT_MARKERS})() === {located}")
             assert page.locator("#map .marker-cluster").count() >= 1  # zoomed out: clusters
 
             # filter: only the Polish side; the markers change, the page does not reload
             page.evaluate("window.__notReloaded = true")
             _input(page, "Side").select_option("PL")
             expect(status).to_contain_text(f"{polish} events on the map")
-            page.wait_for_function(f"({COUNT_MARKERS})() === {polish}")
+            page.wait_for_function(f"() => ({COUNT_MARKERS})() === {polish}")
             assert page.evaluate("window.__notReloaded") is True
             expect(page).to_have_url(re.compile(r"side=PL"))
             expect(page.locator("#map-list-link")).to_have_attribute("href", re.compile("side=PL"))
 
             _input(page, "Event type").select_option("apprehension")
             expect(status).to_contain_text("0 events on the map")
-            page.wait_for_function(f"({COUNT_MARKERS})() === 0")
+            page.wait_for_function(f"() => ({COUNT_MARKERS})() === 0")
             _input(page, "Side").select_option("")
             expect(status).to_contain_text("2 events on the map")
-            page.wait_for_function(f"({COUNT_MARKERS})() === 2")
+            page.wait_for_function(f"() => ({COUNT_MARKERS})() === 2")
             _input(page, "Event type").select_option("")
             expect(status).to_contain_text(f"{located} events on the map")
 

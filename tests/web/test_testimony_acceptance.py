@@ -101,8 +101,8 @@ def _filter(page, field: str, value: str, *, fill: bool = False) -> None:
             control.fill(value)
         else:
             control.select_option(value)
-    page.wait_for_function(
-        "!document.querySelector('main').dataset.stale"
+    page.wait_for_function(  # a function, not an expression: the CSP forbids eval
+        "() => !document.querySelector('main').dataset.stale"
         " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
     )
 
@@ -312,7 +312,7 @@ def test_a_testimony_from_interview_to_map_and_timeline(live_server):
             expect(page).to_have_url(re.compile(r"/map/\?.*nationality=SDN"))
             status = page.locator("#map-status")
             expect(status).to_contain_text("1 event on the map")
-            page.wait_for_function(f"({COUNT_MARKERS})() === 1")
+            page.wait_for_function(f"() => ({COUNT_MARKERS})() === 1")
             page.locator("#map .bm-event-marker").first.click()
             popup = page.locator("#map .leaflet-popup-content")
             expect(popup).to_contain_text(bitten)
@@ -320,7 +320,7 @@ def test_a_testimony_from_interview_to_map_and_timeline(live_server):
             # any violation: the four events of the story (Kuźnica and Bruzgi cluster)
             _input(page, "Violation type").select_option("")
             expect(status).to_contain_text("4 events on the map")
-            page.wait_for_function(f"({COUNT_MARKERS})() === 4")
+            page.wait_for_function(f"() => ({COUNT_MARKERS})() === 4")
             assert page.locator("#map .marker-cluster").count() >= 1
 
             # -- the man's timeline: the four events, in the order they happened

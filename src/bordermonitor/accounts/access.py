@@ -8,20 +8,27 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from bordermonitor.accounts import audit
+
 
 def capability_required(capability: str):
     """Refuse (403) a signed-in user whose role lacks `capability`.
 
     The capability is kept on the view as `required_capability`, so the role
     matrix test can list every route and its rule from the URL configuration.
+    A refusal is audited; while the view runs, audit entries (changes made through
+    signals, views of records) name the signed-in user as the actor.
     """
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
+            actor = audit.Actor.of(request.user, audit.client_address(request))
             if not request.user.is_authenticated or not request.user.can(capability):
+                audit.audit_record(actor, audit.ACCESS_REFUSED, "capability", capability)
                 raise PermissionDenied(capability)
-            return view(request, *args, **kwargs)
+            with audit.acting_as(actor):
+                return view(request, *args, **kwargs)
 
         wrapper.required_capability = capability
         return wrapper
@@ -31,10 +38,18 @@ def capability_required(capability: str):
 
 def record_by_code(queryset: QuerySet, code: str, capability: str, user):
     """One record by its code, or the same 404 whether it does not exist or the user
-    may not see it: a guessed code must not tell which is the case."""
+    may not see it: a guessed code must not tell which is the case.
+
+    This is the one place a single sensitive record is read, so it is where a view
+    (or a refused attempt) is audited: one entry per record opened, none per list row.
+    """
+    kind = queryset.model._meta.model_name
+    actor = audit.current_actor(default=audit.Actor.of(user))
     if not (user and user.is_authenticated and user.can(capability)):
+        audit.audit_record(actor, audit.ACCESS_REFUSED, kind, str(code))
         raise Http404("no such record")
     record = queryset.filter(code=code).first()
     if record is None:
         raise Http404("no such record")
+    audit.audit_record(actor, audit.VIEW, kind, record.code)
     return record

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from bordermonitor.accounts import audit
 from bordermonitor.accounts.models import ApiToken, User
 
 
@@ -15,6 +16,11 @@ class BorderUserAdmin(UserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"fields": ("username", "role", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change):
+        """A role or active-flag change is audited with the admin who made it."""
+        with audit.acting_as(audit.Actor.of(request.user, audit.client_address(request))):
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(ApiToken)

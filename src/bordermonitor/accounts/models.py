@@ -32,7 +32,7 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
-TOKEN_PREFIX = "bm_"  # noqa: S105 - a prefix, not a secret
+TOKEN_PREFIX = "bm_"  # noqa: S105 - a prefix, not a secret  # nosec B105
 
 
 def hash_token(raw: str) -> str:
@@ -61,3 +61,37 @@ class ApiToken(models.Model):
     @staticmethod
     def new_secret() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class AuditEntry(models.Model):
+    """One line of the audit trail: who did what to which record, never the content.
+
+    Entries are chained: `mac` is HMAC-SHA256(audit key, previous mac || this entry),
+    the key derived from the master key (outside the database).  The database refuses
+    UPDATE and DELETE on the table (triggers, migration 0003); `audit verify` finds
+    what got past them anyway.  Written only by `accounts.audit.audit_record`.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    at = models.DateTimeField(editable=False)
+    # no foreign key: accounts come and go, the trail stays as it was written
+    actor_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    actor_name = models.CharField(max_length=150, editable=False)
+    action = models.CharField(max_length=32, editable=False)
+    kind = models.CharField(max_length=64, blank=True, editable=False)
+    code = models.CharField(max_length=64, blank=True, editable=False)
+    client_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    mac = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["at"], name="audit_at"),
+            models.Index(fields=["action", "seq"], name="audit_action"),
+            models.Index(fields=["kind", "code"], name="audit_record"),
+            models.Index(fields=["actor_name", "seq"], name="audit_actor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.kind} {self.code}".strip()

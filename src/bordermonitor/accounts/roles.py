@@ -55,6 +55,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "tracing.stats": frozenset(ROLES),
     # accounts, vocabularies, keys (Django admin site)
     "admin.site": frozenset({ADMIN}),
+    # the audit trail: who did what to which record code (never content)
+    "audit.view": frozenset({ADMIN}),
 }
 
 

@@ -25,7 +25,7 @@ from bordermonitor.core.models import EventType, Perpetrator, Place, ViolationTy
 from bordermonitor.records import services
 from bordermonitor.records.models import Person
 
-DEMO_PASSWORD_SUFFIX = "-demo-2024"  # noqa: S105 - demo logins are printed on purpose
+DEMO_PASSWORD_SUFFIX = "-demo-2024"  # noqa: S105 - demo logins are printed on purpose  # nosec B105
 START = dt.date(2021, 7, 1)
 END = dt.date(2025, 12, 31)
 
@@ -150,7 +150,7 @@ def _fuzzy_around(rng: random.Random, day: dt.date) -> FuzzyDate:
 
 class ScenarioBuilder:
     def __init__(self, seed: int, progress: Progress | None = None) -> None:
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # reproducible synthetic data, not secrets  # nosec B311
         self.names = load_names()
         self.progress = progress or (lambda stage, done, total: None)
         self.counts = Counts()

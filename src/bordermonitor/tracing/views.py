@@ -280,6 +280,7 @@ def case_letter_view(request: HttpRequest, code: str) -> HttpResponse:
         html = render_to_string(
             "tracing/letter.html",
             {"facts": facts, "case": case, "language": language, "for_pdf": fmt == "pdf"},
+            request=request,  # the CSP nonce admitting the letter's own <style>
         )
     filename = f"{case.code}-letter-{language}"
     if fmt == "pdf":

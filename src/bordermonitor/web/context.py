@@ -15,6 +15,7 @@ NAV = [
     ("tracing-death-list", _("Deaths"), "tracing.view"),
     ("tracing-stats", _("Requests answered"), "tracing.stats"),
     ("admin:index", _("Administration"), "admin.site"),
+    ("audit-list", _("Audit trail"), "audit.view"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Interface language per user: a signed-in user's choice wins over the browser's."""
+"""Per-request behaviour of the site: the user's language, and pages that must not be kept."""
 
 from __future__ import annotations
 
@@ -27,4 +27,25 @@ class UserLanguageMiddleware:
             else:
                 translation.deactivate()
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class PrivatePageMiddleware:
+    """`Cache-Control: no-store` on everything shown to a signed-in user or API token.
+
+    A page seen after sign-in may carry names and testimony; neither the browser's
+    cache nor a proxy is to keep a copy that outlives the session (a shared or seized
+    laptop, the back button after sign-out).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = bool(user and user.is_authenticated)
+        if signed_in or "HTTP_AUTHORIZATION" in request.META:
+            response["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         return response

@@ -48,7 +48,19 @@ class LoginView(auth_views.LoginView):
 
 
 login_view = login_not_required(LoginView.as_view())
-logout_view = auth_views.LogoutView.as_view()
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign-out also tells the browser to forget this site's cache, cookies and storage,
+    so pages with names on them cannot be brought back on a shared or seized laptop."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+        return response
+
+
+logout_view = LogoutView.as_view()
 
 
 @capability_required("dashboard.view")

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from bordermonitor.accounts.audit import EXPORT, Actor, audit_record
 from bordermonitor.records.consent import Release
 from bordermonitor.records.exports import EXPORTERS, FORMATS, Period
 
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
                 count = export(out, fmt=fmt, period=period, on_progress=self._progress)
             os.replace(partial, path)
+            audit_record(Actor.system("cli"), EXPORT, "events", purpose)
         except ValidationError as exc:
             raise CommandError(
                 "; ".join(
