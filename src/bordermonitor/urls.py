@@ -37,5 +37,6 @@ urlpatterns = [
     path("", include("bordermonitor.records.urls_evidence")),
     path("", include("bordermonitor.records.urls_map")),
     path("", include("bordermonitor.tracing.urls")),
+    path("", include("bordermonitor.linkage.urls")),
     path("", include("bordermonitor.accounts.urls")),
 ]

@@ -51,6 +51,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "tracing.edit": frozenset({COORDINATOR, TRACING_OFFICER}),
     # detentions and deportations: lawyers follow detained people
     "detentions.edit": frozenset({COORDINATOR, TRACING_OFFICER, LAWYER}),
+    # matching people across records: the review queue shows names side by side
+    "matching.review": frozenset({COORDINATOR}),
     # tracing figures (counts per nationality, outcome, recipient; no personal data)
     "tracing.stats": frozenset(ROLES),
     # accounts, vocabularies, keys (Django admin site)

@@ -5,3 +5,6 @@ class LinkageConfig(AppConfig):
     name = "bordermonitor.linkage"
     label = "linkage"
     verbose_name = "Matching people across scripts"
+
+    def ready(self) -> None:
+        from bordermonitor.linkage import signals  # noqa: F401 (registers the receivers)

@@ -20,6 +20,7 @@ from bordermonitor.accounts.access import capability_required
 from bordermonitor.accounts.models import User
 from bordermonitor.core.codes import today
 from bordermonitor.core.dates import FuzzyDate
+from bordermonitor.linkage import selectors as linkage_selectors
 from bordermonitor.records import selectors as record_selectors
 from bordermonitor.records.services import NameInput
 from bordermonitor.tracing import selectors, services
@@ -166,6 +167,7 @@ def _case_context(request: HttpRequest, case: TracingCase, **extra) -> dict:
         "letter_form": LetterForm(initial={"language": "en", "format": "html"}),
         "can_edit": request.user.can("tracing.edit"),
         "can_detain": request.user.can("detentions.edit"),
+        "possible_matches": linkage_selectors.possible_matches(case.person),
     }
     context.update(extra)
     return context
@@ -449,9 +451,9 @@ def death_identify_view(request: HttpRequest, code: str) -> HttpResponse:
             )
             return _proposal(request, death)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "tracing/death_identify.html", {"death": death, "form": form}, status=status
-    )
+    matches = linkage_selectors.possible_matches(death)
+    context = {"death": death, "form": form, "possible_matches": matches}
+    return render(request, "tracing/death_identify.html", context, status=status)
 
 
 @capability_required("tracing.edit")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from bordermonitor.linkage.labels import REVIEW_NAV_LABEL
+
 NAV = [
     ("dashboard", _("Dashboard"), "dashboard.view"),
     ("intake-drafts", _("Record a testimony"), "sources.edit"),
@@ -14,6 +16,7 @@ NAV = [
     ("tracing-case-list", _("Tracing"), "tracing.view"),
     ("tracing-death-list", _("Deaths"), "tracing.view"),
     ("tracing-stats", _("Requests answered"), "tracing.stats"),
+    ("linkage-review", REVIEW_NAV_LABEL, "matching.review"),
     ("admin:index", _("Administration"), "admin.site"),
     ("audit-list", _("Audit trail"), "audit.view"),
 ]

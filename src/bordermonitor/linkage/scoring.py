@@ -1,0 +1,151 @@
+"""The Splink model's Fellegi-Sunter sum, computed in Python for one record at a time.
+
+The app compares one new record against the few candidates its blocking keys find;
+starting DuckDB and Splink for that would cost more than the comparison.  The same
+comparison levels (`model._COMPARISONS`, matched by their labels) and the same m/u
+parameters are used, so the in-app probability is the one `bordermonitor link` gives.
+A trained model saved with `LinkModel.save` is used instead of the defaults when
+`settings.LINKAGE_MODEL_FILE` names one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.conf import settings as django_settings
+
+from bordermonitor.linkage.model import (
+    NAME_ALL_PARTS,
+    NAME_PARTLY,
+    FieldEvidence,
+    LinkModel,
+    ProposedMatch,
+)
+from bordermonitor.linkage.names import MATCH_THRESHOLD, NameFeatures, name_similarity
+
+# An unidentified body against one missing person who is consistent with it in sex, age,
+# nationality and dates: the prior that they are the same person.  The model's own prior
+# (one random pair in a thousand) is for any two records; a body is compared only with the
+# few missing people it could be, of whom about one in ten is, in the monitors' experience.
+BODY_PRIOR = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    """What the model compares about one person or body (names as features only)."""
+
+    record_id: str
+    names: tuple[NameFeatures, ...] = ()
+    birth_date: str | None = None  # YYYY-MM-DD when known to the day
+    birth_year_min: int | None = None
+    birth_year_max: int | None = None
+    sex: str | None = None  # "M", "F" or None
+    nationality: str | None = None  # ISO 3166-1 alpha-3 or None
+
+    def __repr__(self) -> str:  # names are personal data: never in logs or tracebacks
+        return f"MatchRecord(record_id={self.record_id!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    left: MatchRecord
+    right: MatchRecord
+
+    @property
+    def named(self) -> bool:
+        return bool(self.left.names and self.right.names)
+
+    @property
+    def same_parts(self) -> bool:
+        rights = {r.token_set for r in self.right.names if r.tokens}
+        return any(left.token_set in rights for left in self.left.names if left.tokens)
+
+    @property
+    def name_score(self) -> float:
+        return max(
+            (name_similarity(a, b) for a in self.left.names for b in self.right.names),
+            default=0.0,
+        )
+
+    @property
+    def born_known(self) -> bool:
+        return self.left.birth_year_min is not None and self.right.birth_year_min is not None
+
+    def born_within(self, widen: int) -> bool:
+        return (
+            self.left.birth_year_min - widen <= self.right.birth_year_max
+            and self.right.birth_year_min - widen <= self.left.birth_year_max
+        )
+
+
+# One predicate per level label of model._COMPARISONS (the SQL conditions, in Python).
+_LEVELS: dict[str, Callable[[_Pair], bool]] = {
+    "name missing": lambda p: not p.named,
+    "same name parts": lambda p: p.same_parts,
+    "all parts agree": lambda p: p.name_score >= NAME_ALL_PARTS,
+    "names agree": lambda p: p.name_score >= MATCH_THRESHOLD,
+    "names partly agree": lambda p: p.name_score >= NAME_PARTLY,
+    "names differ": lambda p: True,
+    "birth year unknown": lambda p: not p.born_known,
+    "same birth date": lambda p: (
+        p.left.birth_date is not None and p.left.birth_date == p.right.birth_date
+    ),
+    "birth years agree": lambda p: p.born_within(0),
+    "within a year": lambda p: p.born_within(1),
+    "within three years": lambda p: p.born_within(3),
+    "birth years differ": lambda p: True,
+    "nationality unknown": lambda p: not (p.left.nationality and p.right.nationality),
+    "same nationality": lambda p: p.left.nationality == p.right.nationality,
+    "nationalities differ": lambda p: True,
+    "sex unknown": lambda p: not (p.left.sex and p.right.sex),
+    "same sex": lambda p: p.left.sex == p.right.sex,
+    "sex differs": lambda p: True,
+}
+
+
+@cache
+def model_settings() -> dict[str, Any]:
+    """The Splink settings in use: a saved model if configured, else the defaults."""
+    path = getattr(django_settings, "LINKAGE_MODEL_FILE", None)
+    model = LinkModel.load(path) if path else LinkModel.default()
+    return model.settings
+
+
+def _logit2(probability: float) -> float:
+    return math.log2(probability / (1 - probability))
+
+
+def score(left: MatchRecord, right: MatchRecord, *, prior: float | None = None) -> ProposedMatch:
+    """Probability that two records are one person, with each field's level and weight."""
+    settings = model_settings()
+    pair = _Pair(left, right)
+    if prior is None:
+        prior = settings["probability_two_random_records_match"]
+    total = _logit2(prior)
+    evidence: dict[str, FieldEvidence] = {}
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            label = level["label_for_charts"]
+            if not _LEVELS[label](pair):
+                continue
+            if level.get("is_null_level"):
+                weight = 0.0
+            else:
+                m, u = level["m_probability"], level["u_probability"]
+                weight = round(math.log2(m / u), 3) if m > 0 and u > 0 else -math.inf
+            evidence[comparison["output_column_name"]] = FieldEvidence(level=label, weight=weight)
+            total += weight
+            break
+    # far below zero the odds underflow (and -inf means a level impossible among matches)
+    probability = 1 / (1 + 2 ** (-total)) if total > -1000 else 0.0
+    return ProposedMatch(
+        left_id=left.record_id,
+        right_id=right.record_id,
+        probability=probability,
+        match_weight=total,
+        evidence=evidence,
+    )

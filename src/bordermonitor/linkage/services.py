@@ -1,0 +1,286 @@
+"""Use cases of matching in the app: keep the derived data current, record decisions.
+
+Blocking keys are stored only as HMAC digests under a key derived from the master key
+for this purpose alone (`core.keys.derive_key`), the way `core.blind_index` stores name
+tokens: the database says which people share a key, never what the key is.  The purpose
+label differs from the blind index's, so the two sets of digests cannot be joined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
+
+from bordermonitor.accounts.models import User
+from bordermonitor.core.blind_index import DIGEST_HEX_CHARS
+from bordermonitor.core.keys import derive_key
+from bordermonitor.linkage.models import (
+    CONFIRMED,
+    REJECTED,
+    VERDICT_CHOICES,
+    BlockingKey,
+    MatchDecision,
+    PersonMatchData,
+)
+from bordermonitor.linkage.names import name_features
+from bordermonitor.linkage.scoring import BODY_PRIOR, MatchRecord, score
+from bordermonitor.records.models import Person
+from bordermonitor.tracing.models import (
+    UNIDENTIFIED,
+    DeathRecord,
+    MissingPersonReport,
+)
+
+BLOCKING_KEY_PURPOSE = "linkage/blocking-keys"
+MAX_REASON_LENGTH = 2000
+
+
+def blocking_key_digest(key: str) -> str:
+    """The stored form of one blocking key: a keyed hash, useless without the master key."""
+    mac = hmac.new(derive_key(BLOCKING_KEY_PURPOSE), key.encode("utf-8"), hashlib.sha256)
+    return mac.hexdigest()[:DIGEST_HEX_CHARS]
+
+
+def person_names(person: Person) -> list[str]:
+    """Every spelling of the person's name (decrypted; keep them in memory only)."""
+    return [v.full_name for v in person.name_variants.all() if v.full_name]
+
+
+def person_digests(person: Person) -> set[str]:
+    """Digests of the blocking keys of all the person's spellings."""
+    keys: set[str] = set()
+    for name in person_names(person):
+        keys |= name_features(name).blocking_keys
+    return {blocking_key_digest(k) for k in keys}
+
+
+def person_birth_years(person: Person) -> tuple[int | None, int | None]:
+    """Earliest and latest plausible birth year: from the birth date, or the stated age."""
+    if person.birth_earliest and person.birth_latest:
+        return person.birth_earliest.year, person.birth_latest.year
+    if person.estimated_age is not None and person.age_estimated_on is not None:
+        year = person.age_estimated_on.year - person.estimated_age
+        return year - 1, year
+    return None, None
+
+
+def _sex(code: str) -> str | None:
+    return {"m": "M", "f": "F"}.get(code or "")
+
+
+def person_match_record(person: Person) -> MatchRecord:
+    """The person as the model sees it."""
+    low, high = person_birth_years(person)
+    exact = person.birth_precision == "day" and person.birth_earliest == person.birth_latest
+    return MatchRecord(
+        record_id=str(person.pk),
+        names=tuple(f for f in (name_features(n) for n in person_names(person)) if f.tokens),
+        birth_date=person.birth_earliest.isoformat() if exact and person.birth_earliest else None,
+        birth_year_min=low,
+        birth_year_max=high,
+        sex=_sex(person.sex),
+        nationality=person.nationality.code if person.nationality_id else None,
+    )
+
+
+def death_birth_years(death: DeathRecord) -> tuple[int | None, int | None]:
+    """Birth years a body's estimated age allows at the date it was found."""
+    ages = [a for a in (death.age_min, death.age_max) if a is not None]
+    if not ages:
+        return None, None
+    return death.found_earliest.year - max(ages) - 1, death.found_latest.year - min(ages)
+
+
+def death_match_record(death: DeathRecord) -> MatchRecord:
+    """A body as the model sees it: no name, only what can be told from the body."""
+    low, high = death_birth_years(death)
+    return MatchRecord(
+        record_id=str(death.pk),
+        birth_year_min=low,
+        birth_year_max=high,
+        sex=_sex(death.sex),
+        nationality=death.nationality.code if death.nationality_id else None,
+    )
+
+
+def pair_score(person: Person, other: Person | DeathRecord):
+    """The model's ProposedMatch for a person and another person or a body."""
+    if isinstance(other, DeathRecord):
+        return score(person_match_record(person), death_match_record(other), prior=BODY_PRIOR)
+    return score(person_match_record(person), person_match_record(other))
+
+
+# -- derived data -----------------------------------------------------------------------
+
+
+def matching_data_refresh(person: Person) -> PersonMatchData:
+    """Recompute one person's matching data and blocking-key digests from the records."""
+    person = (
+        Person.objects.select_related("nationality")
+        .prefetch_related("name_variants")
+        .get(pk=person.pk)
+    )
+    low, high = person_birth_years(person)
+    reports = MissingPersonReport.objects.filter(person=person)
+    last = (
+        reports.filter(last_contact_earliest__isnull=False)
+        .order_by("-last_contact_earliest")
+        .values_list("last_contact_earliest", flat=True)
+        .first()
+    )
+    data, _ = PersonMatchData.objects.update_or_create(
+        person=person,
+        defaults={
+            "birth_year_min": low,
+            "birth_year_max": high,
+            "sex": person.sex if person.sex in ("m", "f") else "",
+            "nationality": person.nationality.code if person.nationality_id else "",
+            "is_missing": reports.exists(),
+            "last_contact": last,
+            "refreshed_at": timezone.now(),
+        },
+    )
+    wanted = person_digests(person)
+    stored = set(BlockingKey.objects.filter(person=person).values_list("digest", flat=True))
+    BlockingKey.objects.filter(person=person, digest__in=stored - wanted).delete()
+    BlockingKey.objects.bulk_create(
+        [BlockingKey(person=person, digest=d) for d in sorted(wanted - stored)]
+    )
+    return data
+
+
+def matching_data_rebuild(persons: Iterable[Person] | None = None) -> int:
+    """Recompute the matching data of every person (after a key or model change)."""
+    count = 0
+    for person in persons if persons is not None else Person.objects.iterator():
+        with transaction.atomic():
+            matching_data_refresh(person)
+        count += 1
+    return count
+
+
+# -- decisions --------------------------------------------------------------------------
+
+
+def _ordered(person: Person, other: Person) -> tuple[Person, Person]:
+    return (person, other) if str(person.pk) < str(other.pk) else (other, person)
+
+
+def standing_decisions(person: Person, other: Person | DeathRecord):
+    """The decisions on this pair that have not been undone (newest first)."""
+    if isinstance(other, DeathRecord):
+        qs = MatchDecision.objects.filter(person=person, death=other)
+    else:
+        a, b = _ordered(person, other)
+        qs = MatchDecision.objects.filter(person=a, other_person=b)
+    return qs.filter(undone_at__isnull=True).order_by("-decided_at")
+
+
+def _check_reason(errors: dict, field: str, reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        errors[field] = gettext("say why, for whoever reads this decision later")
+    elif len(reason) > MAX_REASON_LENGTH:
+        errors[field] = gettext("at most %(n)s characters") % {"n": MAX_REASON_LENGTH}
+    return reason
+
+
+@transaction.atomic
+def match_decide(
+    person: Person,
+    other: Person | DeathRecord,
+    *,
+    verdict: str,
+    reason: str,
+    by: User,
+) -> MatchDecision:
+    """Record a coordinator's verdict on a pair; a confirmed pair links the records.
+
+    Two people are linked by the decision itself (neither record is changed).  A person
+    and a body go through tracing's `death_identify` (presumed identity), which proposes
+    closing the person's cases; what the death record said before is kept for undoing.
+    """
+    from bordermonitor.tracing.services import death_identify
+
+    errors: dict[str, str] = {}
+    if verdict not in dict(VERDICT_CHOICES):
+        errors["verdict"] = gettext("%(value)s is not a verdict") % {"value": repr(verdict)}
+    reason = _check_reason(errors, "reason", reason)
+    if isinstance(other, Person) and other.pk == person.pk:
+        errors["other"] = gettext("a person cannot be matched with themselves")
+    elif standing_decisions(person, other).filter(verdict__in=[CONFIRMED, REJECTED]).exists():
+        errors["other"] = gettext("this pair has already been decided")
+    if errors:
+        raise ValidationError(errors)
+
+    proposed = pair_score(person, other)
+    decision = MatchDecision(
+        verdict=verdict, probability=proposed.probability, reason=reason, decided_by=by
+    )
+    if isinstance(other, DeathRecord):
+        decision.person, decision.death = person, other
+        if verdict == CONFIRMED:
+            other = DeathRecord.objects.select_for_update().get(pk=other.pk)
+            decision.previous_state = {
+                "person": str(other.person_id) if other.person_id else None,
+                "identification_status": other.identification_status,
+                "identified_by": other.identified_by_id,
+                "identified_at": other.identified_at.isoformat() if other.identified_at else None,
+            }
+            death_identify(other, person, by=by, presumed=True)
+    else:
+        decision.person, decision.other_person = _ordered(person, other)
+    decision.save()
+    return decision
+
+
+@transaction.atomic
+def match_undo(decision: MatchDecision, *, by: User, reason: str) -> MatchDecision:
+    """Undo a confirmed link: both records return to what they were before it.
+
+    The decision stays, stamped as undone with who, when and why; the pair may then be
+    proposed and decided again.
+    """
+    errors: dict[str, str] = {}
+    reason = _check_reason(errors, "reason", reason)
+    decision = MatchDecision.objects.select_for_update().get(pk=decision.pk)
+    if decision.verdict != CONFIRMED or decision.undone_at is not None:
+        errors["decision"] = gettext("only a standing confirmed link can be undone")
+    death = None
+    if not errors and decision.death_id is not None:
+        death = DeathRecord.objects.select_for_update().get(pk=decision.death_id)
+        if death.person_id != decision.person_id:
+            errors["decision"] = gettext(
+                "%(death)s has been linked differently since; correct it on the death record"
+            ) % {"death": death.code}
+    if errors:
+        raise ValidationError(errors)
+
+    if death is not None:
+        before = decision.previous_state
+        death.person_id = before.get("person")
+        death.identification_status = before.get("identification_status") or UNIDENTIFIED
+        death.identified_by_id = before.get("identified_by")
+        at = before.get("identified_at")
+        death.identified_at = parse_datetime(at) if at else None
+        death.save(
+            update_fields=[
+                "person",
+                "identification_status",
+                "identified_by",
+                "identified_at",
+                "updated_at",
+            ]
+        )
+    decision.undone_at = timezone.now()
+    decision.undone_by = by
+    decision.undo_reason = reason
+    decision.save(update_fields=["undone_at", "undone_by", "undo_reason"])
+    return decision
