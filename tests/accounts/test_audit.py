@@ -135,6 +135,36 @@ def test_a_change_made_through_a_page_names_the_signed_in_user(users):
     assert (entry.actor_id, entry.client_address) == (coordinator.pk, "127.0.0.1")
 
 
+def test_a_change_made_through_the_api_names_the_token_user_and_a_refusal_is_audited(users):
+    """API handlers audit like pages: the token's user, not "system", made the change."""
+    from bordermonitor.accounts.services import api_token_create
+
+    coordinator, analyst = users["coordinator"], users["analyst"]
+    person = _person(users["monitor"])
+    _, secret = api_token_create(user=coordinator)
+    response = Client().patch(
+        f"/api/v1/persons/{person.code}",
+        data={"sex": "m"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 200, response.content
+    changed = _last(action=audit.UPDATE, kind="person", code=person.code)
+    assert (changed.actor_id, changed.actor_name) == (coordinator.pk, coordinator.username)
+
+    _, secret = api_token_create(user=analyst)
+    response = Client().get(
+        f"/api/v1/persons/{person.code}", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 403
+    refused = _last(action=audit.ACCESS_REFUSED)
+    assert (refused.actor_id, refused.kind, refused.code) == (
+        analyst.pk,
+        "capability",
+        "persons.view",
+    )
+
+
 def test_sign_in_and_failed_sign_in_are_audited_without_the_password(users):
     user = users[COORDINATOR]
     client = Client()

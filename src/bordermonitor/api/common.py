@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer
 
+from bordermonitor.accounts import audit
 from bordermonitor.accounts.services import api_token_authenticate
 
 MAX_OFFSET = 10_000_000
@@ -41,15 +42,22 @@ def in_english(view):
 
 
 def requires(capability: str):
-    """Mark an API handler with the capability it needs, and enforce it (403 otherwise)."""
+    """Mark an API handler with the capability it needs, and enforce it (403 otherwise).
+
+    As for pages (accounts.access.capability_required): a refusal is audited, and
+    changes made by the handler are audited under the token's user, not "system".
+    """
 
     def decorate(func):
         @functools.wraps(func)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any):
             user = request.auth
+            actor = audit.Actor.of(user, audit.client_address(request))
             if not user.can(capability):
+                audit.audit_record(actor, audit.ACCESS_REFUSED, "capability", capability)
                 raise HttpError(403, f"your role may not use this route ({capability})")
-            return func(request, *args, **kwargs)
+            with audit.acting_as(actor):
+                return func(request, *args, **kwargs)
 
         wrapper.required_capability = capability
         return wrapper
