@@ -69,6 +69,15 @@ def test_opening_a_record_writes_one_view_entry_naming_user_and_code(monitor):
     assert views[0].client_address == "127.0.0.1"
 
 
+def test_opening_a_record_to_edit_writes_one_view_entry(monitor):
+    person = _person(monitor)
+    before = AuditEntry.objects.filter(action=audit.VIEW).count()
+    response = _signed_in(monitor).get(reverse("person-edit", kwargs={"code": person.code}))
+    assert response.status_code == 200
+    views = _entries(action=audit.VIEW)[before:]
+    assert [(e.kind, e.code) for e in views] == [("person", person.code)]
+
+
 def test_a_list_page_writes_no_view_entry_per_row(monitor):
     for _ in range(3):
         _person(monitor)

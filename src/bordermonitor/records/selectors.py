@@ -72,10 +72,10 @@ def _sources_visible_to(user: User) -> QuerySet[Source]:
 
 def access_person(user: User, code: str, *, for_edit: bool = False) -> Person:
     qs = Person.objects.select_related("nationality").prefetch_related("name_variants")
-    if for_edit:
-        record_by_code(qs, code, "persons.view", user)
-        return record_by_code(qs, code, "persons.edit", user)
-    return record_by_code(qs, code, "persons.view", user)
+    # editing needs both capabilities: checked in one lookup, so one audit entry
+    may_view = bool(user and user.is_authenticated and user.can("persons.view"))
+    capability = "persons.edit" if for_edit and may_view else "persons.view"
+    return record_by_code(qs, code, capability, user)
 
 
 def access_event(user: User, code: str, *, for_edit: bool = False) -> Event:
