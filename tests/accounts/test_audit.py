@@ -20,6 +20,7 @@ from bordermonitor.accounts.services import user_create
 from bordermonitor.core.dates import parse_fuzzy_date
 from bordermonitor.records import selectors, services
 from tests.conftest import PASSWORD
+from tests.signin import sign_in
 
 NAMES = ["Qudsiyya Bint-Zaydan", "Кудсия Зайдан"]
 TESTIMONY = "Qudsiyya was pushed back twice near the old bridge."
@@ -37,7 +38,7 @@ def _person(by):
 
 def _signed_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

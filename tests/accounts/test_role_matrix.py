@@ -47,6 +47,7 @@ from bordermonitor.core.dates import parse_fuzzy_date
 from bordermonitor.records import evidence, services
 from bordermonitor.urls import PUBLIC_VIEW_NAMES
 from tests.records.evidence_samples import tiny_jpeg
+from tests.signin import sign_in
 
 ADMIN_NAMESPACE = "admin"
 API_NAMESPACE = "api-v1"
@@ -472,7 +473,7 @@ def test_the_analyst_reads_published_figures_and_no_personal_data():
 @pytest.mark.parametrize("role", ROLES)
 def test_pages_for_role(role, users, records):
     client = Client()
-    client.force_login(users[role])
+    sign_in(client, users[role])
     wrong = []
     for route in page_routes():
         kind, capability = page_rule(route)
@@ -514,7 +515,7 @@ def test_pages_for_anonymous(client, records):
 @pytest.mark.parametrize("role", ROLES)
 def test_logout_for_any_signed_in_user(role, users):
     client = Client()
-    client.force_login(users[role])
+    sign_in(client, users[role])
     assert client.get(reverse("dashboard")).status_code == 200
     response = client.post(reverse("logout"))
     assert is_redirect_to(response, LOGIN_PATH)
@@ -525,7 +526,7 @@ def test_logout_for_any_signed_in_user(role, users):
 def test_admin_site_for_role(role, users):
     client = Client()
     if role is not None:
-        client.force_login(users[role])
+        sign_in(client, users[role])
     for path in ADMIN_SAMPLE_PATHS:
         response = client.get(path)
         if role == ADMIN:
@@ -545,7 +546,7 @@ def test_admin_site_for_role(role, users):
 def test_the_monitor_does_see_the_names(users, records):
     """The analyst checks above would pass vacuously if names never reached a body."""
     client = Client()
-    client.force_login(users[MONITOR])
+    sign_in(client, users[MONITOR])
     response = client.get(reverse("person-detail", kwargs={"code": records["person"]}))
     assert response.status_code == 200
     assert set(NAMES) <= set(names_in(response))
@@ -575,7 +576,7 @@ def test_api_for_role(role, users, records):
 
 
 def test_api_without_a_token_is_401(client, records, monitor):
-    client.force_login(monitor)  # a page session is not an API credential
+    sign_in(client, monitor)  # a page session is not an API credential
     wrong = []
     for op in api_operations():
         for token in (None, "", "bm_not-a-real-token"):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from bordermonitor.accounts.services import api_token_create
 from bordermonitor.records.models import Event, Person, Source
+from tests.signin import sign_in
 
 API = "/api/v1"
 
@@ -661,7 +662,7 @@ def test_answers_are_in_english_whatever_the_language_asked(monitor):
     monitor.save(update_fields=["language"])
     _, token = api_token_create(user=monitor)
     api = Api(token)
-    api.client.force_login(monitor)  # the session would switch the web pages to Russian
+    sign_in(api.client, monitor)  # the session would switch the web pages to Russian
     api.headers["Accept-Language"] = "ru"
 
     created = new_event(api, "March 2024", title="near Kuźnica")

@@ -21,6 +21,7 @@ from bordermonitor.records import services as records
 from bordermonitor.records.models import Person
 from bordermonitor.records.services import NameInput
 from bordermonitor.tracing import services as tracing
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,7 @@ def test_the_case_page_shows_the_possible_matches(users, monitor):
     reported = missing(REPORTED, by=monitor, last_contact="2024-03-01")
     detained = person(DETAINED, by=monitor)
     client = Client()
-    client.force_login(users["tracing_officer"])
+    sign_in(client, users["tracing_officer"])
     case = reported.tracing_cases.get()
     page = client.get(reverse("tracing-case-detail", args=[case.code]))
     assert page.status_code == 200
@@ -124,7 +125,7 @@ def test_the_death_page_shows_the_proposed_missing_person(users, monitor):
     iraqi = missing("Ali Hassan Jabbar", by=monitor, last_contact="2024-05-01")
     dead = body(by=monitor)
     client = Client()
-    client.force_login(users["tracing_officer"])
+    sign_in(client, users["tracing_officer"])
     page = client.get(reverse("tracing-death-identify", args=[dead.code]))
     assert page.status_code == 200
     assert iraqi.code in page.content.decode()

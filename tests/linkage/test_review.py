@@ -22,6 +22,7 @@ from bordermonitor.records.models import Person
 from bordermonitor.records.services import NameInput
 from bordermonitor.tracing import services as tracing
 from bordermonitor.tracing.models import IDENTIFIED, PRESUMED, UNIDENTIFIED, DeathRecord
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def person(name: str, *, by, sex="m", birth="1999", nationality="IRQ") -> Person
 @pytest.fixture
 def coordinator(users):
     client = Client()
-    client.force_login(users[COORDINATOR])
+    sign_in(client, users[COORDINATOR])
     return client
 
 
@@ -243,7 +244,7 @@ def test_undo_refuses_when_the_body_was_relinked_since(
 def test_only_coordinators_review(role, users, pair):
     reported, detained = pair
     client = Client()
-    client.force_login(users[role])
+    sign_in(client, users[role])
     assert client.get(reverse("linkage-review")).status_code == 403
     assert decide(client, reported.code, detained.code, CONFIRMED).status_code == 403
     assert not MatchDecision.objects.exists()
@@ -252,5 +253,5 @@ def test_only_coordinators_review(role, users, pair):
 def test_the_nav_offers_the_queue_to_coordinators_only(coordinator, users):
     assert reverse("linkage-review") in coordinator.get(reverse("dashboard")).content.decode()
     client = Client()
-    client.force_login(users["tracing_officer"])
+    sign_in(client, users["tracing_officer"])
     assert reverse("linkage-review") not in client.get(reverse("dashboard")).content.decode()

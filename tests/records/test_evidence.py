@@ -37,6 +37,7 @@ from bordermonitor.records.evidence import (
 from bordermonitor.records.models import Attachment
 from bordermonitor.records.uploads import BoundedMemoryUploadHandler
 from tests.records import evidence_samples as samples
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -404,7 +405,7 @@ def test_files_whose_metadata_cannot_be_removed_have_no_working_copy(
 
 def _client(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

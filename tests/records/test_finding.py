@@ -26,6 +26,7 @@ from bordermonitor.records.services import (
     person_create,
     source_create,
 )
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -350,7 +351,7 @@ def test_the_api_page_is_the_list_page_as_plain_rows(monitor, world, monkeypatch
 
 def test_the_list_page_says_more_than_the_cap(client, monitor, world, monkeypatch):
     monkeypatch.setattr(selectors, "COUNT_CAP", 1)
-    client.force_login(monitor)
+    sign_in(client, monitor)
     text = client.get("/events/", {"violation_type": "pushback"}).content.decode()
     assert "more than 1 events match; narrow the filters" in text
     assert "2 found." in client.get("/events/", {"side": "PL"}).content.decode()

@@ -36,6 +36,7 @@ from bordermonitor.records.models import (
 )
 from bordermonitor.records.models import TestimonyTranslation as Translation
 from bordermonitor.records.stories import story_of
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -522,7 +523,7 @@ def test_candidate_events_share_the_date_and_the_place_or_the_group(monitor, use
 
 def _client(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

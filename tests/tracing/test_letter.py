@@ -18,6 +18,7 @@ from django.urls import reverse
 from bordermonitor.core.dates import FuzzyDate
 from bordermonitor.tracing import services
 from bordermonitor.tracing.models import TracingCase
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def letter_case(make_person, file_report, officer):
 @pytest.fixture
 def client(officer) -> Client:
     client = Client()
-    client.force_login(officer)
+    sign_in(client, officer)
     return client
 
 
@@ -184,7 +185,7 @@ def test_a_letter_in_an_unknown_language_is_refused(client, letter_case):
 def test_the_letter_needs_tracing_access(users, letter_case):
     for role in ("analyst", "monitor"):
         client = Client()
-        client.force_login(users[role])
+        sign_in(client, users[role])
         assert _letter(client, letter_case, language="en", format="pdf").status_code == 403
 
 

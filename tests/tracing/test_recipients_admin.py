@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from bordermonitor.tracing.models import Recipient
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_seed_command_puts_back_missing_recipients():
 
 def test_an_admin_edits_a_recipients_answer_time(users):
     client = Client()
-    client.force_login(users["admin"])
+    sign_in(client, users["admin"])
     listing = client.get("/admin/tracing/recipient/")
     assert listing.status_code == 200
     assert "State Border Committee of the Republic of Belarus" in listing.content.decode()
@@ -49,6 +50,6 @@ def test_an_admin_edits_a_recipients_answer_time(users):
 
 def test_other_roles_cannot_reach_the_recipient_admin(users):
     client = Client()
-    client.force_login(users["tracing_officer"])
+    sign_in(client, users["tracing_officer"])
     response = client.get("/admin/tracing/recipient/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]

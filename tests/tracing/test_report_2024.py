@@ -26,6 +26,7 @@ from bordermonitor.tracing.models import (
     MissingPersonReport,
     TracingCase,
 )
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def _stats(**period) -> dict:
 
 def _dashboard_counts() -> dict[str, int]:
     client = Client()
-    client.force_login(User.objects.get(username="demo-coordinator"))
+    sign_in(client, User.objects.get(username="demo-coordinator"))
     page = client.get(reverse("dashboard")).content.decode()
     return {k: int(v) for k, v in re.findall(r'data-count="([\w-]+)">(\d+)<', page)}
 

@@ -27,6 +27,7 @@ from bordermonitor.tracing.models import (
     MissingPersonReport,
     TracingCase,
 )
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ SBC = "by-state-border-committee"
 
 def _client(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

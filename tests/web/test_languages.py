@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 
 import bordermonitor
+from tests.signin import sign_in
 
 LOCALE = Path(bordermonitor.__file__).parent / "locale"
 
@@ -23,7 +24,7 @@ LOCALE = Path(bordermonitor.__file__).parent / "locale"
 @pytest.mark.django_db
 def test_a_user_switches_the_interface_to_russian(client, users):
     monitor = users["monitor"]
-    client.force_login(monitor)
+    sign_in(client, monitor)
     assert "Dashboard" in client.get("/").content.decode()
 
     response = client.post("/language/", {"language": "ru", "next": "/persons/"})
@@ -38,7 +39,7 @@ def test_a_user_switches_the_interface_to_russian(client, users):
 
 @pytest.mark.django_db
 def test_unknown_language_is_refused_and_offsite_redirects_are_not_followed(client, users):
-    client.force_login(users["analyst"])
+    sign_in(client, users["analyst"])
     response = client.post("/language/", {"language": "xx", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
     users["analyst"].refresh_from_db()
@@ -126,7 +127,7 @@ def test_the_intake_and_a_source_page_are_shown_in_russian(client, users):
     monitor = users["monitor"]
     monitor.language = "ru"
     monitor.save(update_fields=["language"])
-    client.force_login(monitor)
+    sign_in(client, monitor)
 
     html = client.get(reverse("intake-source")).content.decode()
     assert '<html lang="ru">' in html
@@ -233,7 +234,7 @@ def border_story(users):
 def _as(client, user, language: str):
     user.language = language
     user.save(update_fields=["language"])
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

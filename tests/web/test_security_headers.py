@@ -23,6 +23,7 @@ from django.test import Client, RequestFactory
 
 import bordermonitor
 from bordermonitor.web.security import tile_image_sources
+from tests.signin import sign_in
 
 PACKAGE = Path(bordermonitor.__file__).parent
 
@@ -35,7 +36,7 @@ def _directives(header: str) -> dict[str, list[str]]:
 @pytest.fixture
 def signed_in(users) -> Client:
     client = Client()
-    client.force_login(users["coordinator"])
+    sign_in(client, users["coordinator"])
     return client
 
 
@@ -171,7 +172,7 @@ def test_not_found_is_a_generic_page(signed_in):
 @pytest.mark.django_db
 def test_a_refused_form_is_a_generic_page(users):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(users["monitor"])
+    sign_in(client, users["monitor"])
     _assert_generic(client.post("/logout/"), 403, "Not allowed")
 
 
