@@ -19,7 +19,7 @@ install: $(STAMP)
 
 # Debian packages the tests need: Chromium for the browser tests, pg_dump for the
 # PostgreSQL leak test, Pango (with HarfBuzz and a font covering Cyrillic) for
-# WeasyPrint's PDFs.  Installed only when missing (needs root, as on CI).
+# WeasyPrint's PDFs, a Java runtime for pyspark.  Installed only when missing (needs root, as on CI).
 PDF_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
@@ -32,6 +32,11 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_DEBS) >/dev/null; \
 	fi
 	@dpkg -s $(PDF_DEBS) >/dev/null 2>&1 || { echo "$(PDF_DEBS) are missing and could not be installed"; exit 1; }
+	@if ! command -v java >/dev/null 2>&1; then \
+		echo "Installing a Java runtime for the Spark matching engine (pyspark)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	fi
+	@command -v java >/dev/null 2>&1 || { echo "java is missing and could not be installed (needed by pyspark)"; exit 1; }
 
 demo: $(STAMP)
 	BM_DEBUG=$${BM_DEBUG:-1} $(BIN)/bordermonitor demo

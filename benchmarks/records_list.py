@@ -12,6 +12,12 @@ the ratio to a baseline measured in the same run:
     .venv/bin/python benchmarks/records_list.py --db postgres \\
         --pg-url postgres://postgres@127.0.0.1:5432/bm_bench     # dropped and re-created
 
+SQLite goes through SQLCipher (the file encrypted whole), as the product does;
+`--sqlite-engine compare` also times the same data through the standard sqlite3
+module on an unencrypted export of the file, in the same run:
+
+    .venv/bin/python benchmarks/records_list.py --db sqlite --sqlite-engine compare
+
 SQLite uses a file database in a temporary BM_DATA_DIR (deleted afterwards unless
 --keep).  The PostgreSQL database named in --pg-url is DROPPED and re-created.
 
@@ -93,6 +99,17 @@ def main() -> int:
     parser.add_argument(
         "--profile", action="store_true", help="print a cProfile of one request per case"
     )
+    parser.add_argument(
+        "--sqlite-engine",
+        choices=["sqlcipher", "plain", "compare"],
+        default="sqlcipher",
+        help="SQLite through SQLCipher (the product's setting), the standard sqlite3 module "
+        "on an unencrypted file (with the memory-mapping option used before SQLCipher), or "
+        "compare: both in one run, on the same data (the plain file is an export of the "
+        "encrypted one)",
+    )
+    parser.add_argument("--plain", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--export-plain", help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -130,9 +147,23 @@ def main() -> int:
         command = [sys.executable, __file__, "--child", db, "--requests", str(args.requests)]
         command += ["--scale", str(args.scale), "--cases", args.cases]
         command += ["--profile"] if args.profile else []
-        command += ["--reuse", str(data_dir)] if args.reuse else []
+        engine = args.sqlite_engine if db == "sqlite" else "sqlcipher"
+        plain_file = data_dir / "bench-plain.sqlite3"
+        if engine == "compare":
+            # both runs need the data set: build it once (kept in data_dir), export it
+            command += ["--reuse", str(data_dir), "--export-plain", str(plain_file)]
+        elif args.reuse:
+            command += ["--reuse", str(data_dir)]
+        if engine == "plain":
+            command += ["--plain"]
+            env["DATABASE_URL"] = f"sqlite:///{plain_file}"
         result = subprocess.run(command, env=env, cwd=ROOT, check=False)  # noqa: S603
         failed |= result.returncode != 0
+        if engine == "compare" and plain_file.exists():  # exported (targets met or not)
+            command = [c for c in command if c not in ("--export-plain", str(plain_file))]
+            env["DATABASE_URL"] = f"sqlite:///{plain_file}"
+            result = subprocess.run([*command, "--plain"], env=env, cwd=ROOT, check=False)  # noqa: S603
+            failed |= result.returncode != 0
         if args.reuse:
             print(f"(data kept in {data_dir})")
         elif db == "sqlite" and not args.keep:
@@ -156,9 +187,14 @@ def _recreate_pg_database(url: str) -> None:
 
 def child(args) -> int:
     import django
-
-    django.setup()
     from django.conf import settings
+
+    if args.plain:
+        # the standard sqlite3 module on an unencrypted file, with the options used
+        # before the file was encrypted (memory-mapped reads)
+        settings.DATABASES["default"]["ENGINE"] = "django.db.backends.sqlite3"
+        settings.DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA mmap_size=1073741824"
+    django.setup()
 
     settings.DEBUG = False  # no query log: measure what production does
     from django.core.management import call_command
@@ -205,7 +241,22 @@ def child(args) -> int:
         + (f" built in {built:.0f} s" if built else " (reused)")
     )
     ok = measure(db, args.requests, probe_name, only=args.cases, profile=args.profile)
+    if args.export_plain:
+        _export_plain(Path(args.export_plain))
     return 0 if ok else 1
+
+
+def _export_plain(target: Path) -> None:
+    """An unencrypted copy of the SQLCipher file, for timing the plain sqlite3 module."""
+    from django.db import connection
+
+    target.unlink(missing_ok=True)
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.execute("ATTACH DATABASE ? AS plaintext KEY ''", [str(target)])
+    raw.execute("SELECT sqlcipher_export('plaintext')")
+    raw.execute("DETACH DATABASE plaintext")
+    connection.close()
 
 
 def _names() -> tuple[list[str], list[str]]:
@@ -555,7 +606,11 @@ def measure(db: str, requests: int, probe_name: str, *, only: str = "", profile=
         username=f"bench-{db}", role="monitor", password=password, check_password=False
     )  # a reused data set already has the account
     page_client = Client()
-    page_client.force_login(user)
+    # signed in as the sign-in rules require (password and a verified second factor)
+    sys.path.insert(0, str(ROOT))
+    from tests.signin import sign_in
+
+    sign_in(page_client, user)
     api_client = Client()  # a script: its token, no session cookie
     _, token = api_token_create(user=user)
     api_headers = {"Authorization": f"Bearer {token}"}

@@ -13,6 +13,7 @@ BM_MAP_TILES_URL  map background tile URL template ({z}/{x}/{y}); default none: 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -56,6 +57,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "bordermonitor.core",
     "bordermonitor.accounts",
     "bordermonitor.records",
@@ -76,10 +81,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "bordermonitor.web.middleware.PrivatePageMiddleware",
     "bordermonitor.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "bordermonitor.accounts.middleware.SessionTimeoutMiddleware",
+    "bordermonitor.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as django-axes asks: turns a locked-out sign-in into its own answer
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bordermonitor.urls"
@@ -88,6 +98,32 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in (issue 6): password, then a TOTP code (django-otp) for every account.
+# django-axes counts failures per username AND address, with a cool-off, so that an
+# attacker guessing a colleague's password cannot lock them out for good.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("BM_SIGN_IN_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("BM_SIGN_IN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# failures while locked out do not restart the cool-off: it always ends
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "bordermonitor.accounts.views_signin.locked_out"
+AXES_VERBOSE = False  # its log lines would carry the usernames tried
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail (chained), not twice
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code"]
+# the peer address as the server saw it (proxies are not trusted blindly, like the audit)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+OTP_TOTP_ISSUER = "bordermonitor"
+# session lifetime: ended after this long without a request, and after this long at all
+BM_SESSION_IDLE_MINUTES = int(os.environ.get("BM_SESSION_IDLE_MINUTES", "30"))
+BM_SESSION_MAX_HOURS = int(os.environ.get("BM_SESSION_MAX_HOURS", "12"))
+# exports, erasure, key operations and API tokens ask for a code given this recently
+BM_STEP_UP_SECONDS = int(os.environ.get("BM_STEP_UP_SECONDS", "300"))
 
 TEMPLATES = [
     {
@@ -112,15 +148,17 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The SQLite file is encrypted whole with SQLCipher under a key derived from the
+    # master key (core/sqlcipher): a copied file shows no dates, nationalities or codes.
+    DATABASES["default"]["ENGINE"] = "bordermonitor.core.sqlcipher"
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
-            # Read the file through memory mapping: every request opens a new connection
-            # (conn_max_age=0) with a cold page cache; mapped pages come from the OS cache
-            # without a system call each, which halves the time of big list queries.
-            "init_command": "PRAGMA mmap_size=1073741824",
+            # No memory mapping (PRAGMA mmap_size) any more: SQLCipher pages are decrypted
+            # into the page cache whatever, so mapping saves nothing, and with it SQLCipher
+            # 4.12 writes page 1 with a zero salt.
         }
     )
     if os.environ.get("BM_TEST_SQLITE_FILE"):
@@ -129,11 +167,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# argon2 first; the others only check (and upgrade) passwords hashed before.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Length and the common-password list, no composition rules; long passphrases welcome
+# (up to 1024 characters, so hashing cannot be made a denial of service).
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
+    {"NAME": "bordermonitor.accounts.validators.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
@@ -157,7 +205,7 @@ WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_AGE = BM_SESSION_MAX_HOURS * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -190,7 +238,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"bordermonitor": {"level": "INFO", "propagate": True}},
+    "loggers": {
+        "bordermonitor": {"level": "INFO", "propagate": True},
+        # django-axes tells of every sign-in at INFO; only lockouts and failures matter
+        "axes": {"level": "WARNING", "propagate": True},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -1,4 +1,5 @@
-"""WSGI entry point."""
+"""WSGI entry point.  Refuses to load with a key file others can read (or, in
+production mode, without one): WSGI servers run no system checks."""
 
 import os
 
@@ -6,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bordermonitor.settings")
 application = get_wsgi_application()
+
+from bordermonitor.core.checks import refuse_to_serve_with_open_key  # noqa: E402
+
+refuse_to_serve_with_open_key()

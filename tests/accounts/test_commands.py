@@ -8,7 +8,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bordermonitor.accounts.models import ApiToken, User, hash_token
-from bordermonitor.accounts.services import api_token_authenticate, api_token_revoke
+from bordermonitor.accounts.services import (
+    api_token_authenticate,
+    api_token_revoke,
+    user_create,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,10 +48,19 @@ def test_admin_role_and_only_it_opens_the_admin_site(monkeypatch):
     assert User.objects.get(username="root").is_staff
 
 
+def _admin_code() -> str:
+    """An admin who answers for the token, and a current code from their authenticator."""
+    from tests.signin import second_factor_for
+
+    admin = user_create(username="token-admin", role="admin", password="a long passphrase")
+    return second_factor_for(admin).fresh_code()
+
+
 def test_token_create_prints_a_token_that_authenticates(monkeypatch):
     _createuser(monkeypatch, "a long enough passphrase", username="script", role="monitor")
     out = io.StringIO()
-    call_command("token", "create", "script", stdout=out)
+    code = _admin_code()
+    call_command("token", "create", "script", operator="token-admin", otp=code, stdout=out)
     secret = out.getvalue().strip()
     assert secret.startswith("bm_") and len(secret) > 40
     token = ApiToken.objects.get()
@@ -59,4 +72,4 @@ def test_token_create_prints_a_token_that_authenticates(monkeypatch):
 
 def test_token_for_unknown_user_is_an_error():
     with pytest.raises(CommandError, match="no active user"):
-        call_command("token", "create", "ghost")
+        call_command("token", "create", "ghost", operator="token-admin", otp=_admin_code())

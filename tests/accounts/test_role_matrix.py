@@ -53,7 +53,13 @@ ADMIN_NAMESPACE = "admin"
 API_NAMESPACE = "api-v1"
 API_PREFIX = "/api/v1"
 # Pages open to any signed-in user, whatever the role.
-SIGNED_IN_VIEW_NAMES = {"logout"}
+SIGNED_IN_VIEW_NAMES = {
+    "logout",
+    "second-factor",
+    "second-factor-enrol",
+    "step-up",
+    "password-change",
+}
 # API routes that are not operations: the schema and its docs (no data, public) and
 # ninja's root, which only answers 404.
 API_PUBLIC_NAMES = {"openapi-json", "openapi-view"}
@@ -260,6 +266,7 @@ CODE_KIND_BY_PREFIX = {
     "tracing-case-": "case",
     "tracing-intervention-": "intervention",
     "tracing-death-": "death",
+    "tracing-detention-": "detention",
 }
 
 

@@ -40,13 +40,36 @@ def _needles(text: str) -> list[bytes]:
     return needles
 
 
+def _decrypted_copy(path: Path) -> bytes:
+    """The file is encrypted whole (SQLCipher): also look at what someone holding its
+    key would see, a plaintext export, where field encryption must still hide names."""
+    import sqlcipher3
+    from django.conf import settings
+
+    from bordermonitor.core.keys import read_key_file
+    from bordermonitor.core.sqlcipher.base import KEY_PURPOSE, key_pragma
+
+    plain = path.with_name(path.name + ".plain")
+    plain.unlink(missing_ok=True)
+    conn = sqlcipher3.connect(str(path))
+    conn.execute(key_pragma(read_key_file(settings.KEY_FILE).derive(KEY_PURPOSE)))
+    conn.execute("ATTACH DATABASE ? AS plaintext KEY ''", [str(plain)])
+    conn.execute("SELECT sqlcipher_export('plaintext')")
+    conn.execute("DETACH DATABASE plaintext")
+    conn.close()
+    data = plain.read_bytes()
+    plain.unlink()
+    assert data.startswith(b"SQLite format 3")
+    return data
+
+
 def _database_bytes() -> bytes:
     settings_dict = connection.settings_dict
     if connection.vendor == "sqlite":
         connection.close()
         path = Path(settings_dict["NAME"])
         assert path.exists(), "the SQLite test database must be a file (BM_TEST_SQLITE_FILE)"
-        data = path.read_bytes()
+        data = path.read_bytes() + _decrypted_copy(path)
         for extra in ("-wal", "-journal"):
             side = Path(str(path) + extra)
             if side.exists():

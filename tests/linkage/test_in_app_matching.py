@@ -114,7 +114,8 @@ def test_an_unidentified_body_is_proposed_only_for_a_consistent_missing_man(moni
     assert codes(proposed) == [iraqi.code]
     assert proposed[0].probability >= selectors.REVIEW_THRESHOLD
     agreeing = {name for name, _level, _weight in proposed[0].agreeing}
-    assert agreeing == {"birth year", "nationality", "sex"}
+    # found nine days after the last contact counts too (issue 5: dates of the event)
+    assert agreeing == {"birth year", "nationality", "sex", "found or detained after last contact"}
     # from the missing people's side too
     assert dead.code in codes(selectors.possible_matches(iraqi))
     for other in (woman, heard_later, older):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -147,6 +148,8 @@ def test_missing_fields_count_neither_way():
         "birth": 0.0,
         "nationality": 0.0,
         "sex": 0.0,
+        "event_order": 0.0,
+        "distance": 0.0,
     }
 
 
@@ -277,3 +280,22 @@ def test_training_on_names_alone_skips_what_it_cannot_estimate():
     assert linkage.dedupe(bare[:6], model=trained).clusters.keys() == {
         r.record_id for r in bare[:6]
     }
+
+
+def test_duckdb_spills_to_a_private_folder_removed_with_the_connection(tmp_path, monkeypatch):
+    """A large run spills name keys to disk: never into the working directory's `.tmp`."""
+    import gc
+    import os
+    import stat
+
+    from bordermonitor.linkage import model as link_model
+
+    monkeypatch.chdir(tmp_path)
+    con = link_model._connection()
+    spill = Path(con.execute("SELECT current_setting('temp_directory')").fetchone()[0])
+    assert spill.is_dir() and tmp_path not in spill.parents
+    assert stat.S_IMODE(os.stat(spill).st_mode) == 0o700
+    del con
+    gc.collect()
+    assert not spill.exists()
+    assert not (tmp_path / ".tmp").exists()

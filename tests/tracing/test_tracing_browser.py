@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from tests.signin import browser_sign_in, second_factor_for
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS
 
 CASE_CODE = re.compile(r"C-\d{4}-\d{5}")
@@ -59,6 +60,7 @@ def test_officer_traces_a_missing_brother_to_detention_and_prints_the_letter(liv
 
     # ORM only before and after the browser session (see tests/web/test_browser.py)
     officer = user_create(username="browser-tracer", role="tracing_officer", password=PASSWORD)
+    second_factor = second_factor_for(officer)  # before the browser: ORM
     decoy = person_create(names=[NameInput(DECOY, "relative")], created_by=officer)
     day = timezone.localdate()
     decoy_case = services.missing_report_file(
@@ -77,10 +79,7 @@ def test_officer_traces_a_missing_brother_to_detention_and_prints_the_letter(liv
             context.set_default_timeout(TIMEOUT_MS)
             page = context.new_page()
 
-            page.goto("/login/")
-            _input(page, "Username").fill("browser-tracer")
-            _input(page, "Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            browser_sign_in(page, "browser-tracer", PASSWORD, second_factor)
             expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
             # -- the brother's report

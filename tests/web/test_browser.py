@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from tests.signin import browser_sign_in, second_factor_for
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -75,6 +77,7 @@ def test_monitor_records_a_person_and_an_event_in_the_browser(live_server):
     # with DJANGO_ALLOW_ASYNC_UNSAFE it would open a second connection, never closed,
     # which keeps PostgreSQL from dropping the test database).
     monitor = user_create(username="browser-monitor", role="monitor", password=PASSWORD)
+    second_factor = second_factor_for(monitor)  # before the browser: ORM
     # Decoys the list filters must leave out, so finding the new records proves
     # that the search worked and not merely that the list was shown.
     decoy_person = services.person_create(
@@ -97,10 +100,7 @@ def test_monitor_records_a_person_and_an_event_in_the_browser(live_server):
             page = context.new_page()
 
             # -- sign in
-            page.goto("/login/")
-            _input(page, "Username").fill("browser-monitor")
-            _input(page, "Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            browser_sign_in(page, "browser-monitor", PASSWORD, second_factor)
             expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
             # -- a new person, first with an impossible birth date

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.signin import browser_sign_in, second_factor_for
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS
 
 NAME = "Abdelrahman Yousif"
@@ -66,7 +67,8 @@ def test_a_monitor_records_a_testimony_of_four_chained_events(live_server):
     from bordermonitor.records.stories import story_of
 
     # The database is touched only before and after the browser (see test_browser.py).
-    user_create(username="intake-monitor", role="monitor", password=PASSWORD)
+    monitor = user_create(username="intake-monitor", role="monitor", password=PASSWORD)
+    second_factor = second_factor_for(monitor)  # before the browser: ORM
     expect.set_options(timeout=TIMEOUT_MS)
 
     with sync_playwright() as p:
@@ -77,10 +79,7 @@ def test_a_monitor_records_a_testimony_of_four_chained_events(live_server):
             context = browser.new_context(base_url=live_server.url, viewport=LAPTOP)
             context.set_default_timeout(TIMEOUT_MS)
             page = context.new_page()
-            page.goto("/login/")
-            page.get_by_label(re.compile("^Username")).fill("intake-monitor")
-            page.get_by_label(re.compile("^Password")).fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            browser_sign_in(page, "intake-monitor", PASSWORD, second_factor)
             expect(page.get_by_role("heading", level=1)).to_be_visible()
 
             # -- the drafts list: start a new testimony

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 
 import bordermonitor
-from tests.signin import sign_in
+from tests.signin import browser_sign_in, second_factor_for, sign_in
 
 LOCALE = Path(bordermonitor.__file__).parent / "locale"
 
@@ -424,12 +424,13 @@ def test_the_map_speaks_russian_in_a_real_browser(live_server):
     from bordermonitor.accounts.services import user_create
     from bordermonitor.core.dates import FuzzyDate
     from bordermonitor.records import services
-    from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS, _input
+    from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS
 
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
     # The database is touched only before the browser starts (see test_browser.py).
     monitor = user_create(username="ru-monitor", role="monitor", password=PASSWORD)
+    second_factor = second_factor_for(monitor)  # before the browser: ORM
     monitor.language = "ru"
     monitor.save(update_fields=["language"])
     for day, place in ((3, "kuznica"), (4, "medininkai")):
@@ -452,10 +453,7 @@ def test_the_map_speaks_russian_in_a_real_browser(live_server):
             context.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
             page = context.new_page()
-            page.goto("/login/")
-            _input(page, "Username").fill("ru-monitor")
-            _input(page, "Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            browser_sign_in(page, "ru-monitor", PASSWORD, second_factor)
             expect(page.get_by_role("heading", name="Обзор")).to_be_visible()
 
             page.goto(reverse("event-list"))

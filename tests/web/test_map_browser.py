@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.signin import browser_sign_in, second_factor_for
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS, _input
 
 MAP_SCREENSHOT = Path("/tmp/bm-map.png")  # noqa: S108
@@ -38,6 +39,7 @@ def test_monitor_filters_events_on_the_map(live_server):
 
     # The database is touched only before the browser starts (see test_browser.py).
     monitor = user_create(username="map-monitor", role="monitor", password=PASSWORD)
+    second_factor = second_factor_for(monitor)  # before the browser: ORM
     places = ["kuznica", "bruzgi", "kukuryki", "medininkai", "silene", "bialowieza"]
     codes = {}
     for i, place in enumerate(places):
@@ -72,10 +74,7 @@ def test_monitor_filters_events_on_the_map(live_server):
             requests = []
             context.on("request", lambda r: requests.append(r.url))
             page = context.new_page()
-            page.goto("/login/")
-            _input(page, "Username").fill("map-monitor")
-            _input(page, "Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            browser_sign_in(page, "map-monitor", PASSWORD, second_factor)
             expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
             page.goto("/events/")

@@ -16,7 +16,8 @@ import datetime as dt
 
 import pytest
 
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS, _input
+from tests.signin import browser_sign_in, second_factor_for
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS
 
 
 def _payloads(label: str) -> str:
@@ -81,6 +82,7 @@ def test_script_payloads_in_records_are_inert_on_every_page(live_server):
 
     # The database is touched only before the browser starts (see test_browser.py).
     coordinator = user_create(username="xss-coordinator", role="coordinator", password=PASSWORD)
+    second_factor = second_factor_for(coordinator)  # before the browser: ORM
     person = services.person_create(
         names=[NameInput(NAME, "relative")], created_by=coordinator, notes=NOTES
     )
@@ -163,10 +165,7 @@ def test_script_payloads_in_records_are_inert_on_every_page(live_server):
             )
             page.on("pageerror", lambda e: errors.append(str(e)))
 
-            page.goto("/login/")
-            _input(page, "Username").fill("xss-coordinator")
-            _input(page, "Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            browser_sign_in(page, "xss-coordinator", PASSWORD, second_factor)
             expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
             for path, shown in pages.items():

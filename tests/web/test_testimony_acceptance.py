@@ -21,6 +21,7 @@ import re
 import pytest
 
 from tests.records.evidence_samples import MAKER_NOTE, jpeg_with_metadata
+from tests.signin import TotpSecret, browser_sign_in, second_factor_for
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS, _input
 from tests.web.test_intake_browser import (
     ACCOUNT_1,
@@ -44,14 +45,11 @@ VIOLATIONS_IN_ORDER = [
 ]
 
 
-def _sign_in(browser, base_url: str, username: str):
+def _sign_in(browser, base_url: str, username: str, second_factor: TotpSecret):
     context = browser.new_context(base_url=base_url, viewport=LAPTOP, accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.goto("/login/")
-    _input(page, "Username").fill(username)
-    _input(page, "Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(page, username, PASSWORD, second_factor)
     page.get_by_role("heading", level=1).wait_for()
     assert "/login/" not in page.url, f"{username} could not sign in"
     return page
@@ -210,7 +208,14 @@ def test_a_testimony_from_interview_to_map_and_timeline(live_server):
 
     # The database is touched only before and after the browser (see test_browser.py).
     monitor = user_create(username="acceptance-monitor", role="monitor", password=PASSWORD)
-    user_create(username="acceptance-coordinator", role="coordinator", password=PASSWORD)
+    coordinator_account = user_create(
+        username="acceptance-coordinator", role="coordinator", password=PASSWORD
+    )
+    # second factors before the browser (ORM)
+    monitor_code, coordinator_code = (
+        second_factor_for(monitor),
+        second_factor_for(coordinator_account),
+    )
     # Decoys the filters must leave out: a dog attack on an Iraqi inside the period,
     # and one on another Sudanese man before it.
     iraqi = services.person_create(
@@ -240,7 +245,7 @@ def test_a_testimony_from_interview_to_map_and_timeline(live_server):
         )
         try:
             # -- the monitor records the interview
-            page = _sign_in(browser, live_server.url, "acceptance-monitor")
+            page = _sign_in(browser, live_server.url, "acceptance-monitor", monitor_code)
             _record_the_interview(page)
             source_code = re.search(
                 r"S-2024-\d{5}", page.get_by_role("heading", level=1).inner_text()
@@ -274,7 +279,9 @@ def test_a_testimony_from_interview_to_map_and_timeline(live_server):
             assert _metadata_left(working) == set()
 
             # -- a coordinator, in a browser of her own, checks the sealed original
-            coordinator = _sign_in(browser, live_server.url, "acceptance-coordinator")
+            coordinator = _sign_in(
+                browser, live_server.url, "acceptance-coordinator", coordinator_code
+            )
             coordinator.goto(source_url)
             coordinator.get_by_role("link", name=attachment_code).click()
             shown = coordinator.locator("dt:has-text('SHA-256 of the original') + dd")

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bordermonitor.core.keys import derive_key
-
 KEY_PURPOSE = "audit-trail-mac"
 GENESIS = "0" * 64  # the "previous mac" of the first entry
 
@@ -42,6 +40,9 @@ SIGN_OUT = "sign_out"
 ACCESS_REFUSED = "access_refused"
 PERMISSION_CHANGE = "permission_change"
 ERASE = "erase"
+# the second factor asked again before dangerous work (accounts.step_up)
+STEP_UP = "step_up"
+STEP_UP_REFUSED = "step_up_refused"
 ACTIONS = [
     VIEW,
     CREATE,
@@ -54,6 +55,8 @@ ACTIONS = [
     ACCESS_REFUSED,
     PERMISSION_CHANGE,
     ERASE,
+    STEP_UP,
+    STEP_UP_REFUSED,
 ]
 
 NAME_MAX = 150
@@ -106,8 +109,13 @@ def current_actor(default: Actor = SYSTEM) -> Actor:
     return _acting.get() or default
 
 
-def _key() -> bytes:
-    return derive_key(KEY_PURPOSE)
+def _key(seq: int | None = None) -> bytes:
+    """The chain key for a new entry (None), or the one that applied to entry `seq`:
+    `keys rotate` keeps the retired chain keys in the key file with the first entry
+    each covers, so the chain verifies across rotations."""
+    from bordermonitor.core.keys import chain_key
+
+    return chain_key(KEY_PURPOSE, seq)
 
 
 def canonical(
@@ -256,7 +264,6 @@ def audit_verify(anchor: Head | None = None, batch: int = 2000) -> Verdict:
     """
     from bordermonitor.accounts.models import AuditEntry
 
-    key = _key()
     previous, expected, checked = GENESIS, 1, 0
     macs: dict[str, int] = {}  # stored mac -> seq, to tell a moved entry from an edit
     rows = AuditEntry.objects.order_by("seq").only(
@@ -277,7 +284,7 @@ def audit_verify(anchor: Head | None = None, batch: int = 2000) -> Verdict:
                 Head(expected - 1, previous),
                 Break(entry.seq, "sequence number out of order: inserted or renumbered"),
             )
-        if chain_mac(previous, entry_bytes(entry), key) != entry.mac:
+        if chain_mac(previous, entry_bytes(entry), _key(entry.seq)) != entry.mac:
             reason = _why(entry, macs)
             return Verdict(checked, Head(expected - 1, previous), Break(entry.seq, reason))
         if len(macs) < MACS_REMEMBERED:

@@ -43,6 +43,12 @@ class ApiToken(models.Model):
     """A bearer token for one user; only its hash is stored."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    # the role the user had when the token was made: the token stops working when the
+    # role changes (a new role gets a new token, created with a fresh second factor)
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     name = models.CharField(max_length=100, blank=True)
     key_hash = models.CharField(max_length=64, unique=True)
     hint = models.CharField(max_length=12, help_text="first characters, to recognise a token")
@@ -56,7 +62,12 @@ class ApiToken(models.Model):
 
     @property
     def is_usable(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active
+        return (
+            self.revoked_at is None
+            and self.expires_at > timezone.now()
+            and self.user.is_active
+            and self.user.role == self.role
+        )
 
     @staticmethod
     def new_secret() -> str:
@@ -95,3 +106,20 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.kind} {self.code}".strip()
+
+
+class Team(models.Model):
+    """People who work one set of restricted records together (need-to-know).
+
+    A record marked restricted is visible only to the members of its assigned team
+    and to coordinators (`accounts.need_to_know`).
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(User, blank=True, related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -55,10 +55,20 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "matching.review": frozenset({COORDINATOR}),
     # tracing figures (counts per nationality, outcome, recipient; no personal data)
     "tracing.stats": frozenset(ROLES),
+    # the yearly report's narrative sections (figures.narrative), written for a period
+    "report.write": frozenset({COORDINATOR}),
     # accounts, vocabularies, keys (Django admin site)
     "admin.site": frozenset({ADMIN}),
     # the audit trail: who did what to which record code (never content)
     "audit.view": frozenset({ADMIN}),
+    # erasure of a person for good (crypto-shredding; `bordermonitor erase person`)
+    "records.erase": frozenset({ADMIN, COORDINATOR}),
+    # personal data leaving in an encrypted file (names, contacts, testimony)
+    "personal_data.export": frozenset({COORDINATOR}),
+    # need-to-know: mark a testimony, case or detention restricted and assign its team
+    "restricted.assign": frozenset({COORDINATOR}),
+    # API tokens for scripts: created (with a fresh second factor) and revoked
+    "tokens.manage": frozenset({ADMIN}),
 }
 
 

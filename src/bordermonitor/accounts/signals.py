@@ -49,6 +49,11 @@ def record_deleted(sender, instance, **kwargs) -> None:
 
 
 def signed_in(sender, request, user, **kwargs) -> None:
+    """Audited, and the new session stamped for the idle and absolute timeouts."""
+    if request is not None and hasattr(request, "session"):
+        from bordermonitor.accounts.middleware import session_started
+
+        session_started(request)
     audit.audit_record(
         audit.Actor.of(user, audit.client_address(request)), audit.SIGN_IN, "user", str(user.pk)
     )
@@ -88,6 +93,12 @@ def account_saved(sender, instance, raw: bool = False, **kwargs) -> None:
         return
     instance._audit_permission_changed = False
     audit.audit_record(None, audit.PERMISSION_CHANGE, "user", str(instance.pk))
+    if not instance.is_active:
+        # a disabled account's open sessions end now (Django would also refuse them
+        # at their next request: its backend does not load inactive users)
+        from bordermonitor.accounts.services import sessions_end
+
+        sessions_end(user=instance)
 
 
 def connect() -> None:

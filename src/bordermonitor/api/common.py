@@ -80,3 +80,8 @@ class FieldError(Schema):
 
 class ErrorOut(Schema):
     detail: list[FieldError] | str
+
+
+def restriction_out(record) -> dict:
+    """Need-to-know fields of a testimony, case or detention, as the API shows them."""
+    return {"restricted": record.restricted, "team": record.team.name if record.team_id else None}

@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from ninja.responses import Response
 
 from bordermonitor.accounts.models import User
-from bordermonitor.api.common import Pagination, requires
+from bordermonitor.api.common import Pagination, requires, restriction_out
 from bordermonitor.api.schemas import (
     Code,
     ConsentIn,
@@ -330,6 +330,7 @@ def source_out(s: Source) -> dict:
         "testimony": s.testimony or "",
         "events": [e.code for e in s.events.all()],
         "persons": [p.code for p in s.persons.all()],
+        **restriction_out(s),
     }
 
 

@@ -260,6 +260,10 @@ class SourceOut(Schema):
     testimony: str
     events: list[str]
     persons: list[str]
+    restricted: bool = Field(
+        False, description="need-to-know: visible only to the assigned team and coordinators"
+    )
+    team: str | None = Field(None, description="the team assigned to a restricted record")
 
 
 DateMode = Literal["overlap", "within"]

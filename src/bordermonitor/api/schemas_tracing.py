@@ -118,6 +118,10 @@ class CaseOut(Schema):
     opened_on: dt.date
     closed_on: dt.date | None
     assigned_to: str | None
+    restricted: bool = Field(
+        False, description="need-to-know: visible only to the assigned team and coordinators"
+    )
+    team: str | None = Field(None, description="the team assigned to a restricted record")
 
 
 class TransitionOut(Schema):
@@ -288,6 +292,10 @@ class DetentionOut(Schema):
     legal_ground: str
     outcome: str
     case: str | None
+    restricted: bool = Field(
+        False, description="need-to-know: visible only to the assigned team and coordinators"
+    )
+    team: str | None = Field(None, description="the team assigned to a restricted record")
 
 
 class DetentionDetailOut(DetentionOut):

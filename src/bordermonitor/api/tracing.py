@@ -14,7 +14,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from bordermonitor.accounts.models import User
-from bordermonitor.api.common import Pagination, requires
+from bordermonitor.api.common import Pagination, requires, restriction_out
 from bordermonitor.api.schemas import Code, _fuzzy
 from bordermonitor.api.schemas_tracing import (
     AnswerIn,
@@ -165,6 +165,7 @@ def case_out(c: TracingCase) -> dict:
         "opened_on": c.opened_on,
         "closed_on": c.closed_on,
         "assigned_to": c.assigned_to.username if c.assigned_to_id else None,
+        **restriction_out(c),
     }
 
 
@@ -403,6 +404,7 @@ def detention_out(d: Detention) -> dict:
         "legal_ground": d.legal_ground,
         "outcome": d.outcome,
         "case": _code(d.case),
+        **restriction_out(d),
     }
 
 

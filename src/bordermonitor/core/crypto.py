@@ -21,10 +21,12 @@ from collections import OrderedDict
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from bordermonitor.core.keys import derive_key
+from bordermonitor.core.erasure_ledger import is_destroyed
+from bordermonitor.core.keys import KeyFile, current_key_file, wrapping_key_files
 
 FORMAT_VERSION = 1
 _HEADER = 1 + 16 + 12
+WRAPPING_PURPOSE = "data-key-wrapping"
 
 
 class DecryptionError(RuntimeError):
@@ -39,16 +41,38 @@ def _wrap_aad(key_id: uuid.UUID) -> bytes:
     return b"bordermonitor/datakey/" + key_id.bytes
 
 
-def wrap_data_key(key_id: uuid.UUID, raw_key: bytes) -> bytes:
+def wrap_data_key(key_id: uuid.UUID, raw_key: bytes, key_file: KeyFile | None = None) -> bytes:
+    """`raw_key` wrapped under `key_file`'s master key (default: the current key file)."""
+    key_file = key_file or current_key_file()
     nonce = os.urandom(12)
-    return nonce + AESGCM(derive_key("data-key-wrapping")).encrypt(
+    return nonce + AESGCM(key_file.derive(WRAPPING_PURPOSE)).encrypt(
         nonce, raw_key, _wrap_aad(key_id)
     )
 
 
-def unwrap_data_key(key_id: uuid.UUID, wrapped: bytes) -> bytes:
+def wrapping_key_file(fingerprint: str) -> KeyFile:
+    """The key file whose master key has this fingerprint ('' : rows from before
+    fingerprints, wrapped by the current key).  During a rotation both the current
+    key file and `<key file>.next` are candidates, so every row opens at every moment."""
+    candidates = wrapping_key_files()
+    if not fingerprint:
+        return candidates[0]
+    for key_file in candidates:
+        if key_file.fingerprint == fingerprint:
+            return key_file
+    raise DecryptionError(
+        f"data keys wrapped by master key {fingerprint} cannot be opened: neither the key "
+        "file nor a pending rotation's `.next` file holds that key"
+    )
+
+
+def unwrap_data_key(key_id: uuid.UUID, wrapped: bytes, wrapped_by: str = "") -> bytes:
+    # a key erased after a backup was taken stays erased when that backup comes back
+    if is_destroyed(key_id):
+        raise DataKeyDestroyed(f"data key {key_id} was destroyed (erasure ledger)")
+    key_file = wrapping_key_file(wrapped_by)
     try:
-        return AESGCM(derive_key("data-key-wrapping")).decrypt(
+        return AESGCM(key_file.derive(WRAPPING_PURPOSE)).decrypt(
             wrapped[:12], wrapped[12:], _wrap_aad(key_id)
         )
     except InvalidTag as exc:
@@ -98,13 +122,17 @@ def raw_data_key(key_id: uuid.UUID) -> bytes:
         return raw
     from bordermonitor.core.models import DataKey
 
-    row = DataKey.objects.filter(pk=key_id).values_list("wrapped", "destroyed_at").first()
+    row = (
+        DataKey.objects.filter(pk=key_id)
+        .values_list("wrapped", "destroyed_at", "wrapped_by")
+        .first()
+    )
     if row is None:
         raise DecryptionError(f"data key {key_id} does not exist")
-    wrapped, destroyed_at = row
+    wrapped, destroyed_at, wrapped_by = row
     if destroyed_at is not None or not wrapped:
         raise DataKeyDestroyed(f"data key {key_id} was destroyed on {destroyed_at:%Y-%m-%d}")
-    raw = unwrap_data_key(key_id, bytes(wrapped))
+    raw = unwrap_data_key(key_id, bytes(wrapped), wrapped_by)
     key_cache.put(key_id, raw)
     return raw
 
@@ -140,6 +168,14 @@ def create_data_key(owner: str):
 
     key_id = uuid.uuid4()
     raw = AESGCM.generate_key(bit_length=256)
-    key = DataKey.objects.create(id=key_id, owner=owner, wrapped=wrap_data_key(key_id, raw))
+    # During a rotation new keys are wrapped by the new master key straight away, so
+    # none is left behind under the old one when the key files are swapped.
+    key_file = wrapping_key_files()[-1]
+    key = DataKey.objects.create(
+        id=key_id,
+        owner=owner,
+        wrapped=wrap_data_key(key_id, raw, key_file),
+        wrapped_by=key_file.fingerprint,
+    )
     key_cache.put(key_id, raw)
     return key

@@ -39,6 +39,9 @@ class DataKey(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.CharField(max_length=32, db_index=True, help_text="code of the owning record")
     wrapped = models.BinaryField(null=True)
+    # Fingerprint of the master key that wrapped it ('' : before fingerprints, i.e. the
+    # current key); lets `keys rotate` resume and readers pick the key during one.
+    wrapped_by = models.CharField(max_length=16, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     destroyed_at = models.DateTimeField(null=True, blank=True)
 

@@ -14,7 +14,8 @@ class DecisionForm(forms.Form):
 
     person = forms.CharField(max_length=20, widget=forms.HiddenInput)
     other = forms.CharField(max_length=20, widget=forms.HiddenInput)
-    verdict = forms.ChoiceField(label=_("Decision"), choices=VERDICT_CHOICES)
+    # no verdict preselected: a reason typed and a button pressed must not link two people
+    verdict = forms.ChoiceField(label=_("Decision"), choices=[("", "—"), *VERDICT_CHOICES])
     reason = forms.CharField(
         label=_("Why"),
         max_length=MAX_REASON_LENGTH,

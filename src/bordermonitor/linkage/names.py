@@ -325,7 +325,12 @@ def _resolve_latin(folded: str, cyrillic: bool, tables: _Tables) -> _Token:
             continue
         stem = folded[: -len(suffix)]
         if folded.endswith(suffix) and len(stem) >= MIN_TOKEN_LEN:
-            known = _lookup(stem, tables) or _compound(stem, tables)
+            # the stem folded again: "salehas" -> "saleh", which folds to "sali" (Saleh)
+            known = (
+                _lookup(stem, tables)
+                or _compound(stem, tables)
+                or _lookup(fold_latin(stem, tables), tables)
+            )
             if known:
                 return _Token(known, True)
     snapped = _snap(folded) if len(folded) >= 3 else None
@@ -386,12 +391,23 @@ def _words_to_latin(word: str, script: str, tables: _Tables) -> list[tuple[str, 
     return [(fold_latin(to_latin_letters(word, tables), tables), False)]
 
 
+@lru_cache(maxsize=1 << 17)
+def _word_to_latin(raw: str) -> tuple[tuple[str, bool], ...]:
+    """`_words_to_latin` of one written word, cached: the same words recur across names."""
+    return tuple(_words_to_latin(raw, detect_script(raw), _tables()))
+
+
+@lru_cache(maxsize=1 << 17)
+def _resolve_cached(folded: str, cyrillic: bool) -> _Token:
+    return _resolve_latin(folded, cyrillic, _tables())
+
+
 def _canonical_tokens(name: str, tables: _Tables) -> list[_Token]:
     words: list[tuple[str, bool]] = []
     for raw in _SPLIT.split(unicodedata.normalize("NFKC", name or "")):
         raw = _APOSTROPHES.sub("", raw)
         if raw:
-            words += _words_to_latin(raw, detect_script(raw), tables)
+            words += _word_to_latin(raw)
     words = [(w, c) for w, c in words if w and w not in tables.particles]
     for i in range(len(words) - 1, 0, -1):  # "Rahmat Ullah" is one name, Rahmatullah
         if words[i][0] in tables.join_with_previous and words[i - 1][0] not in _ABD_WORDS:
@@ -406,7 +422,7 @@ def _canonical_tokens(name: str, tables: _Tables) -> list[_Token]:
             i += joined[1] + 1
             continue
         if len(word) >= MIN_TOKEN_LEN:
-            tokens.append(_resolve_latin(word, cyrillic, tables))
+            tokens.append(_resolve_cached(word, cyrillic))
         i += 1
     return tokens
 
@@ -458,16 +474,37 @@ class NameFeatures:
         return f"NameFeatures(script={self.script!r}, tokens={len(self.tokens)})"
 
 
+def _blocking_skeleton(skel: str) -> str:
+    return skel[:-1] if len(skel) >= 3 and skel.endswith("s") else skel
+
+
 def blocking_keys_for(skeletons: tuple[str, ...]) -> frozenset[str]:
     """Candidate-pair keys: every pair of two name parts' skeletons (one part: its own).
 
     Pairs, not single parts: a key "Mohammed" would put a fifth of all records in one block.
-    Two records meet when two of their name parts agree, in any order.
+    Two records meet when two of their name parts agree, in any order.  A final "s" is
+    left out: Lithuanian and Latvian forms add -as/-is/-s to men's names the tables do
+    not know (Karwan, Karvanas, Karvans).
     """
-    distinct = sorted(set(s for s in skeletons if s))
+    distinct = sorted(set(_blocking_skeleton(s) for s in skeletons if s))
     if len(distinct) == 1:
         return frozenset(distinct)
     return frozenset(f"{a}|{b}" for i, a in enumerate(distinct) for b in distinct[i + 1 :])
+
+
+_skeleton_cached = lru_cache(maxsize=1 << 17)(skeleton)
+_script_cached = lru_cache(maxsize=1 << 17)(detect_script)
+
+
+def _name_script(name: str) -> str:
+    """`detect_script` of a whole name from its words' (cached) scripts, letters counted."""
+    counts: dict[str, int] = {}
+    for word in name.split():
+        script = _script_cached(word)
+        if script != "other" or not counts:
+            counts[script] = counts.get(script, 0) + sum(ch.isalpha() for ch in word)
+    known = {k: v for k, v in counts.items() if k != "other" and v}
+    return max(known, key=known.__getitem__) if known else "other"
 
 
 @lru_cache(maxsize=262144)
@@ -476,9 +513,9 @@ def name_features(name: str) -> NameFeatures:
     tables = _tables()
     tokens = _canonical_tokens(name, tables)
     keys = tuple(t.key for t in tokens)
-    skeletons = tuple(skeleton(k) for k in keys)
+    skeletons = tuple(_skeleton_cached(k) for k in keys)
     return NameFeatures(
-        script=detect_script(name),
+        script=_name_script(name),
         tokens=keys,
         known=tuple(t.known for t in tokens),
         token_set=frozenset(keys),

@@ -10,6 +10,7 @@ A trained model saved with `LinkModel.save` is used instead of the defaults when
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ from typing import Any
 from django.conf import settings as django_settings
 
 from bordermonitor.linkage.model import (
+    DISTANCE_LEVELS,
+    EARTH_RADIUS_KM,
+    EVENT_LATER_DAYS,
+    EVENT_SOON_DAYS,
     NAME_ALL_PARTS,
     NAME_PARTLY,
     FieldEvidence,
@@ -45,6 +50,13 @@ class MatchRecord:
     birth_year_max: int | None = None
     sex: str | None = None  # "M", "F" or None
     nationality: str | None = None  # ISO 3166-1 alpha-3 or None
+    # a missing person: the latest day they were certainly still heard from
+    last_contact: dt.date | None = None
+    # a body or a detention: earliest and latest day it may have been found or begun
+    event_window: tuple[dt.date, dt.date] | None = None
+    # the last known place of a missing person, or where a body was found (degrees)
+    lat: float | None = None
+    lon: float | None = None
 
     def __repr__(self) -> str:  # names are personal data: never in logs or tracebacks
         return f"MatchRecord(record_id={self.record_id!r})"
@@ -81,6 +93,39 @@ class _Pair:
             and self.right.birth_year_min - widen <= self.left.birth_year_max
         )
 
+    @property
+    def days_after(self) -> tuple[int, int] | None:
+        """Fewest and most days from the last contact to the event, whichever side has
+        which (the SQL's COALESCE over both orders); None when no pair of them exists."""
+        for missing, other in ((self.left, self.right), (self.right, self.left)):
+            if missing.last_contact is not None and other.event_window is not None:
+                first, last = other.event_window
+                return (first - missing.last_contact).days, (last - missing.last_contact).days
+        return None
+
+    def event_within(self, days: int) -> bool:
+        """Some day of the event's window falls 0..`days` days after the last contact."""
+        low, high = self.days_after
+        return high >= 0 and low <= days
+
+    @property
+    def placed(self) -> bool:
+        return None not in (self.left.lat, self.left.lon, self.right.lat, self.right.lon)
+
+    @property
+    def km_apart(self) -> float:
+        return km_apart(self.left.lat, self.left.lon, self.right.lat, self.right.lon)
+
+
+def km_apart(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km (the haversine of `model._KM_APART`, in Python)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
 
 # One predicate per level label of model._COMPARISONS (the SQL conditions, in Python).
 _LEVELS: dict[str, Callable[[_Pair], bool]] = {
@@ -104,6 +149,14 @@ _LEVELS: dict[str, Callable[[_Pair], bool]] = {
     "sex unknown": lambda p: not (p.left.sex and p.right.sex),
     "same sex": lambda p: p.left.sex == p.right.sex,
     "sex differs": lambda p: True,
+    "no dates to order": lambda p: p.days_after is None,
+    f"within {EVENT_SOON_DAYS} days after last contact": lambda p: p.event_within(EVENT_SOON_DAYS),
+    "within six months after last contact": lambda p: p.event_within(EVENT_LATER_DAYS),
+    "long after last contact": lambda p: p.days_after[1] > EVENT_LATER_DAYS,
+    "before last contact": lambda p: True,
+    "place unknown": lambda p: not p.placed,
+    **{f"within {km} km": (lambda p, km=km: p.km_apart < km) for km, _m, _u in DISTANCE_LEVELS},
+    f"over {DISTANCE_LEVELS[-1][0]} km apart": lambda p: True,
 }
 
 

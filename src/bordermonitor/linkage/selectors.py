@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
+from bordermonitor.accounts import need_to_know
+from bordermonitor.linkage.labels import EVENT_FIELD_LABELS
 from bordermonitor.linkage.model import ProposedMatch
 from bordermonitor.linkage.models import (
     CONFIRMED,
@@ -32,7 +34,12 @@ from bordermonitor.linkage.services import (
     person_names,
 )
 from bordermonitor.records.models import Person
-from bordermonitor.tracing.models import UNIDENTIFIED, DeathRecord, MissingPersonReport
+from bordermonitor.tracing.models import (
+    UNIDENTIFIED,
+    DeathRecord,
+    Detention,
+    MissingPersonReport,
+)
 
 # Pairs at or above this probability are put to the coordinators.  Lower than the CLI's
 # DEFAULT_THRESHOLD (0.9): a person reviews every pair, so a missed match costs more here
@@ -48,6 +55,7 @@ FIELD_LABELS = {
     "birth": gettext_lazy("birth year"),
     "nationality": gettext_lazy("nationality"),
     "sex": gettext_lazy("sex"),
+    **EVENT_FIELD_LABELS,
 }
 
 
@@ -75,6 +83,16 @@ class PossibleMatch:
         return isinstance(self.other, DeathRecord)
 
     @property
+    def anchor(self) -> str:
+        """The pair's place in the review queue page: one spelling whichever side is viewed."""
+        return "pair-" + "-".join(sorted((self.person.code, self.other.code)))
+
+    @property
+    def review_threshold(self) -> float:
+        """The queue's threshold that still lists this pair (the panel shows lower ones)."""
+        return REVIEW_THRESHOLD if self.probability >= REVIEW_THRESHOLD else PANEL_THRESHOLD
+
+    @property
     def agreeing(self) -> list[tuple[str, str, float]]:
         """(field, level, weight) of the fields that counted for the match."""
         return [
@@ -85,8 +103,22 @@ class PossibleMatch:
 
 
 def _persons(ids) -> dict:
+    """People by id, with what scoring reads of them fetched in a few queries for all
+    (names; dates and places of reports and detentions, their encrypted text left out)."""
     qs = Person.objects.filter(pk__in=list(ids)).select_related("nationality")
-    return {p.pk: p for p in qs.prefetch_related("name_variants")}
+    reports = MissingPersonReport.objects.select_related("last_contact_place").only(
+        "person_id",
+        "last_contact_earliest",
+        "last_contact_place__latitude",
+        "last_contact_place__longitude",
+    )
+    detentions = Detention.objects.only("person_id", "detained_from")
+    qs = qs.prefetch_related(
+        "name_variants",
+        Prefetch("missing_reports", queryset=reports),
+        Prefetch("detentions", queryset=detentions),
+    )
+    return {p.pk: p for p in qs}
 
 
 def _decisions_for_pairs(person_ids, death_ids=()) -> dict[tuple, MatchDecision]:
@@ -122,14 +154,20 @@ def _with_status(matches: list[PossibleMatch], decisions) -> list[PossibleMatch]
 
 
 def person_candidates(person: Person) -> list[Person]:
-    """Other people sharing a blocking-key digest with any spelling of this person's name."""
+    """Other people sharing a blocking-key digest with any spelling of this person's name,
+    and the people a standing confirmed link joins to this one (whose names may have
+    been changed since, so they no longer share a key: a link stays shown until undone)."""
     digests = person_digests(person)
-    ids = (
+    ids = set(
         BlockingKey.objects.filter(digest__in=digests)
         .exclude(person=person)
         .values_list("person_id", flat=True)
-        .distinct()
     )
+    links = MatchDecision.objects.filter(
+        undone_at__isnull=True, verdict=CONFIRMED, death__isnull=True
+    ).filter(Q(person=person) | Q(other_person=person))
+    for a, b in links.values_list("person_id", "other_person_id"):
+        ids.add(b if a == person.pk else a)
     return list(_persons(ids).values())
 
 
@@ -185,10 +223,20 @@ def missing_candidates_for_body(death: DeathRecord) -> list[Person]:
 
 
 def possible_matches(
-    record: Person | DeathRecord, *, threshold: float = PANEL_THRESHOLD
+    record: Person | DeathRecord | Detention,
+    *,
+    threshold: float = PANEL_THRESHOLD,
+    user=None,
 ) -> list[PossibleMatch]:
-    """A person's or a body's possible matches, best first; rejected pairs never appear,
-    a confirmed pair appears as linked whatever its probability."""
+    """A person's, a body's or a detention's possible matches, best first; rejected pairs
+    never appear, a confirmed pair appears as linked whatever its probability.
+
+    A detention (or deportation) is matched through the person it names: the detainee
+    from an official list is a person record like any other, so the missing people and
+    other records that may be them are that person's candidates.
+    """
+    if isinstance(record, Detention):
+        record = record.person
     matches: list[PossibleMatch] = []
     if isinstance(record, DeathRecord):
         body = death_match_record(record)
@@ -216,7 +264,25 @@ def possible_matches(
         if m.probability >= threshold or m.status == CONFIRMED:
             m.counterpart = m.person if isinstance(record, DeathRecord) else m.other
             kept.append(m)
-    return kept
+    return kept if user is None else _need_to_know(user, kept)
+
+
+def _need_to_know(user, matches: list[PossibleMatch]) -> list[PossibleMatch]:
+    """Drop pairs naming a person known only from restricted records the user may not
+    see (accounts.need_to_know); coordinators see every pair."""
+    ids = {p.pk for m in matches for p in (m.person, m.other) if isinstance(p, Person)}
+    if not ids or need_to_know.sees_everything(user):
+        return matches
+    seen = set(
+        need_to_know.visible_persons(user, Person.objects.filter(pk__in=ids)).values_list(
+            "pk", flat=True
+        )
+    )
+    return [
+        m
+        for m in matches
+        if all(p.pk in seen for p in (m.person, m.other) if isinstance(p, Person))
+    ]
 
 
 # -- the review queue ---------------------------------------------------------------------
@@ -235,7 +301,7 @@ def _person_pairs() -> set[tuple]:
     return {(field.to_python(a), field.to_python(b)) for a, b in rows}
 
 
-def review_queue(*, threshold: float = REVIEW_THRESHOLD) -> list[PossibleMatch]:
+def review_queue(*, threshold: float = REVIEW_THRESHOLD, user=None) -> list[PossibleMatch]:
     """Proposed pairs nobody has decided yet, at or above `threshold`, best first."""
     pairs = _person_pairs()
     people = _persons({p for pair in pairs for p in pair})
@@ -262,6 +328,8 @@ def review_queue(*, threshold: float = REVIEW_THRESHOLD) -> list[PossibleMatch]:
     }
     pending = [m for m in proposals if _pair_key(m.person.pk, m.other.pk) not in decided]
     pending.sort(key=lambda m: (-m.probability, m.person.code, m.other.code))
+    if user is not None:
+        pending = _need_to_know(user, pending)
     return pending[:QUEUE_LIMIT]
 
 
@@ -316,7 +384,7 @@ def person_side(person: Person) -> SideFacts:
     for r in MissingPersonReport.objects.filter(person=person).select_related("last_contact_place"):
         where = f", {r.last_contact_place}" if r.last_contact_place_id else ""
         facts.append((gettext("last contact"), f"{r.last_contact or '—'}{where} ({r.code})"))
-    for d in person.detentions.select_related("facility"):
+    for d in Detention.objects.filter(person=person).select_related("facility"):
         held = f"{d.detained_from:%Y-%m-%d}, {d.facility_name} ({d.code})"
         facts.append((gettext("detained"), held))
     return SideFacts(code=person.code, names=person_names(person), facts=facts)

@@ -8,6 +8,7 @@ label differs from the blind index's, so the two sets of digests cannot be joine
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -75,9 +76,62 @@ def _sex(code: str) -> str | None:
     return {"m": "M", "f": "F"}.get(code or "")
 
 
+def _prefetched(person: Person, relation: str) -> list | None:
+    """Rows of `relation` already fetched for many people at once (selectors._persons
+    prefetches them), so scoring candidates costs no query per candidate."""
+    cache = getattr(person, "_prefetched_objects_cache", {})
+    return list(cache[relation]) if relation in cache else None
+
+
+def _lat_lon(place) -> tuple[float | None, float | None]:
+    return (place.latitude, place.longitude) if place is not None else (None, None)
+
+
+def _last_known(person: Person) -> tuple[dt.date | None, float | None, float | None]:
+    """The latest last contact in the person's missing reports, and the last known place
+    (that report's, else the latest report's that names one), without decrypting them.
+
+    Reads prefetched reports when the caller fetched them (`selectors._persons`)."""
+    reports = _prefetched(person, "missing_reports")
+    if reports is not None:
+        rows = [
+            (
+                r.last_contact_earliest,
+                *_lat_lon(r.last_contact_place if r.last_contact_place_id else None),
+            )
+            for r in reports
+        ]
+    else:
+        rows = list(
+            MissingPersonReport.objects.filter(person=person).values_list(
+                "last_contact_earliest",
+                "last_contact_place__latitude",
+                "last_contact_place__longitude",
+            )
+        )
+    rows.sort(key=lambda row: row[0] or dt.date.min, reverse=True)
+    last = rows[0][0] if rows else None
+    placed = next((row for row in rows if row[1] is not None), None)
+    if placed is None:
+        return last, None, None
+    return last, float(placed[1]), float(placed[2])
+
+
+def _detention_window(person: Person) -> tuple[dt.date, dt.date] | None:
+    """First and last day the person was detained (a detention list's "event")."""
+    detentions = _prefetched(person, "detentions")
+    if detentions is not None:
+        days = [d.detained_from for d in detentions]
+    else:
+        days = list(person.detentions.values_list("detained_from", flat=True))
+    return (min(days), max(days)) if days else None
+
+
 def person_match_record(person: Person) -> MatchRecord:
-    """The person as the model sees it."""
+    """The person as the model sees it: for `event_order` and `distance`, the last
+    contact and place of their missing reports and the days they were detained."""
     low, high = person_birth_years(person)
+    last_contact, lat, lon = _last_known(person)
     exact = person.birth_precision == "day" and person.birth_earliest == person.birth_latest
     return MatchRecord(
         record_id=str(person.pk),
@@ -87,6 +141,10 @@ def person_match_record(person: Person) -> MatchRecord:
         birth_year_max=high,
         sex=_sex(person.sex),
         nationality=person.nationality.code if person.nationality_id else None,
+        last_contact=last_contact,
+        event_window=_detention_window(person),
+        lat=lat,
+        lon=lon,
     )
 
 
@@ -107,6 +165,9 @@ def death_match_record(death: DeathRecord) -> MatchRecord:
         birth_year_max=high,
         sex=_sex(death.sex),
         nationality=death.nationality.code if death.nationality_id else None,
+        event_window=(death.found_earliest, death.found_latest),
+        lat=float(death.place.latitude) if death.place_id else None,
+        lon=float(death.place.longitude) if death.place_id else None,
     )
 
 
@@ -120,13 +181,18 @@ def pair_score(person: Person, other: Person | DeathRecord):
 # -- derived data -----------------------------------------------------------------------
 
 
-def matching_data_refresh(person: Person) -> PersonMatchData:
-    """Recompute one person's matching data and blocking-key digests from the records."""
+def matching_data_refresh(person: Person) -> PersonMatchData | None:
+    """Recompute one person's matching data and blocking-key digests from the records;
+    an erased person (data key destroyed) keeps none, so matching never proposes them."""
     person = (
-        Person.objects.select_related("nationality")
+        Person.objects.select_related("nationality", "data_key")
         .prefetch_related("name_variants")
         .get(pk=person.pk)
     )
+    if person.data_key.destroyed_at is not None:
+        PersonMatchData.objects.filter(person=person).delete()
+        BlockingKey.objects.filter(person=person).delete()
+        return None
     low, high = person_birth_years(person)
     reports = MissingPersonReport.objects.filter(person=person)
     last = (

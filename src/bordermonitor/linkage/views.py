@@ -34,18 +34,25 @@ def _queue(request: HttpRequest, *, failed=None, status: int = 200) -> HttpRespo
     rows = []
     for match in selectors.review_queue(threshold=threshold):
         left, right = selectors.side_by_side(match)
-        form = DecisionForm(initial={"person": match.person.code, "other": match.other.code})
+        # one form per pair on one page: ids made unique, so each label finds its field
+        form = DecisionForm(
+            initial={"person": match.person.code, "other": match.other.code},
+            auto_id=f"{match.anchor}-%s",
+        )
         if failed is not None and failed[0].data.get("other") == match.other.code:
             form = failed[0]
+            form.auto_id = f"{match.anchor}-%s"
         rows.append({"match": match, "left": left, "right": right, "form": form})
-    unsure = [
-        {"decision": d, "form": DecisionForm(initial=_codes(d))}
-        for d in selectors.decisions_to_review_again()
-    ]
-    links = [
-        {"decision": d, "form": UndoForm(initial={"decision": d.pk})}
-        for d in selectors.confirmed_links()
-    ]
+    unsure = []
+    for d in selectors.decisions_to_review_again():
+        anchor = _anchor(d)
+        form = DecisionForm(initial=_codes(d), auto_id=f"unsure-{anchor}-%s")
+        unsure.append({"decision": d, "form": form, "anchor": anchor})
+    links = []
+    for d in selectors.confirmed_links():
+        anchor = _anchor(d)
+        form = UndoForm(initial={"decision": d.pk}, auto_id=f"link-{anchor}-%s")
+        links.append({"decision": d, "form": form, "anchor": anchor})
     context = {
         "rows": rows,
         "unsure": unsure,
@@ -59,6 +66,12 @@ def _queue(request: HttpRequest, *, failed=None, status: int = 200) -> HttpRespo
 def _codes(decision: MatchDecision) -> dict:
     other = decision.other_person or decision.death
     return {"person": decision.person.code, "other": other.code}
+
+
+def _anchor(decision: MatchDecision) -> str:
+    """The same anchor as `PossibleMatch.anchor`, so a record's page can point here."""
+    codes = _codes(decision)
+    return "pair-" + "-".join(sorted((codes["person"], codes["other"])))
 
 
 @capability_required("matching.review")

@@ -29,9 +29,20 @@ _CONSENT = {
 }
 
 
+# Need-to-know (accounts.need_to_know): a restricted testimony is seen inside the
+# organisation only by its team, so it never leaves by a path that carries codes,
+# dates or details per source (QUOTE, SHARE: no exporting context is a team).  It may
+# be counted in anonymous publication (PUBLISH: month, border section and counts, no
+# code), as counts name nobody.
+_RESTRICTED_MAY_LEAVE = {Release.QUOTE: False, Release.SHARE: False, Release.PUBLISH: True}
+
+
 def releasable_sources(purpose: Release) -> QuerySet[Source]:
-    """Sources whose consent covers `purpose`; internal-only sources never are."""
-    return Source.objects.filter(_CONSENT[Release(purpose)], internal_only=False)
+    """Sources whose consent covers `purpose`; internal-only sources never are, and
+    restricted ones only for anonymous publication (counts)."""
+    purpose = Release(purpose)
+    qs = Source.objects.filter(_CONSENT[purpose], internal_only=False)
+    return qs if _RESTRICTED_MAY_LEAVE[purpose] else qs.filter(restricted=False)
 
 
 def releasable_events(purpose: Release) -> QuerySet[Event]:

@@ -16,6 +16,9 @@ Two purposes, two shapes:
   without event code, at month precision at most, no place finer than the border
   section, and no person attribute beyond counts.
 
+A restricted testimony (need-to-know, `accounts.need_to_know`) never releases an
+event for SHARE; PUBLISH may count it, as counts name nobody (`records.consent`).
+
 Both come as CSV or JSON and can be limited to a period (an event is in the period
 when its date may fall inside it, as in the event list).
 """

@@ -400,3 +400,26 @@ class SourceFilterForm(forms.Form):
     received_to = forms.DateField(
         label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class RestrictionForm(forms.Form):
+    """Need-to-know: a coordinator marks a testimony, case or detention restricted and
+    assigns the team that may see it (accounts.need_to_know)."""
+
+    restricted = forms.BooleanField(
+        label=_("Restricted"),
+        required=False,
+        help_text=_("visible only to the assigned team and to coordinators"),
+    )
+    team = forms.ModelChoiceField(
+        label=_("Assigned team"),
+        queryset=None,
+        required=False,
+        empty_label=_("no team: coordinators only"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from bordermonitor.accounts.models import Team
+
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.order_by("name")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext
 
+from bordermonitor.accounts import need_to_know
 from bordermonitor.accounts.models import User
 from bordermonitor.core.dates import FuzzyDate, overlaps_q
 from bordermonitor.core.models import Place
@@ -61,8 +62,11 @@ def candidate_events(
         section = Place.objects.filter(code=place).values_list("border_section__code", flat=True)
         border_section = section.first() or ""
     qs = (
-        Event.objects.filter(
-            overlaps_q("date", date.earliest - DATE_SLACK, date.latest + DATE_SLACK)
+        need_to_know.visible_events(
+            user,
+            Event.objects.filter(
+                overlaps_q("date", date.earliest - DATE_SLACK, date.latest + DATE_SLACK)
+            ),
         )
         .exclude(code__in=list(exclude))
         .select_related("place", "border_section")

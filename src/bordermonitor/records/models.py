@@ -325,6 +325,22 @@ class Source(ProtectedRecord):
     internal_only = models.BooleanField(
         "internal only", default=True, help_text="never leaves the organisation in any form"
     )
+    # need-to-know (accounts.need_to_know): restricted records are seen only by the
+    # assigned team's members and by coordinators
+    restricted = models.BooleanField(
+        _("restricted"),
+        default=False,
+        db_index=True,
+        help_text=_("visible only to the assigned team and to coordinators"),
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned team"),
+    )
     testimony = EncryptedTextField()
     events = models.ManyToManyField(
         Event, blank=True, related_name="sources", through="SourceEvent"

@@ -18,11 +18,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from bordermonitor.accounts import need_to_know
 from bordermonitor.accounts.access import record_by_code
 from bordermonitor.accounts.models import User
 from bordermonitor.core.blind_index import query_digests
@@ -57,17 +59,17 @@ def _require(user: User, capability: str) -> None:
 
 def _persons_visible_to(user: User) -> QuerySet[Person]:
     _require(user, "persons.view")
-    return Person.objects.all()
+    return need_to_know.visible_persons(user, Person.objects.all())
 
 
 def _events_visible_to(user: User) -> QuerySet[Event]:
     _require(user, "events.view")
-    return Event.objects.all()
+    return need_to_know.visible_events(user, Event.objects.all())
 
 
 def _sources_visible_to(user: User) -> QuerySet[Source]:
     _require(user, "sources.view")
-    return Source.objects.all()
+    return need_to_know.visible_sources(user, Source.objects.all())
 
 
 def access_person(user: User, code: str, *, for_edit: bool = False) -> Person:
@@ -92,7 +94,7 @@ def access_event(user: User, code: str, *, for_edit: bool = False) -> Event:
 
 
 def access_source(user: User, code: str, *, for_edit: bool = False) -> Source:
-    qs = Source.objects.select_related("interviewer").prefetch_related("events", "persons")
+    qs = Source.objects.select_related("interviewer", "team").prefetch_related("events", "persons")
     return record_by_code(qs, code, "sources.edit" if for_edit else "sources.view", user)
 
 
@@ -727,8 +729,23 @@ class SourceFilters:
     received_to: dt.date | None = None
 
 
+def sources_of(
+    user: User, *, person: Person | None = None, event: Event | None = None
+) -> QuerySet[Source]:
+    """The sources naming a person or telling of an event that the user may see
+    (restricted ones only for their team); none without `sources.view`."""
+    if not (user and user.is_authenticated and user.can("sources.view")):
+        return Source.objects.none()
+    qs = _sources_visible_to(user)
+    if person is not None:
+        qs = qs.filter(persons=person)
+    if event is not None:
+        qs = qs.filter(events=event)
+    return qs
+
+
 def source_list(user: User, filters: SourceFilters = SourceFilters()) -> QuerySet[Source]:
-    qs = _sources_visible_to(user).select_related("interviewer")
+    qs = _sources_visible_to(user).select_related("interviewer", "team")
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.received_from:
@@ -799,7 +816,33 @@ def person_timeline(user: User, code: str) -> tuple[Person, list[TimelineEntry]]
         if user.can(provider.capability)
         for entry in provider.entries(person)
     ]
+    entries = _need_to_know(user, entries)
     return person, sorted(entries, key=lambda e: _sort_key(e, order))
+
+
+# the record type behind each timeline kind that need-to-know may hide
+_TIMELINE_MODELS = {
+    "event": "records.Event",
+    "source": "records.Source",
+    "case": "tracing.TracingCase",
+    "missing_report": "tracing.MissingPersonReport",
+    "detention": "tracing.Detention",
+}
+
+
+def _need_to_know(user: User, entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Drop the entries of restricted records the user is not assigned to."""
+    if need_to_know.sees_everything(user):
+        return entries
+    hidden: set[tuple[str, str]] = set()
+    for kind, label in _TIMELINE_MODELS.items():
+        codes = {e.code for e in entries if e.kind == kind}
+        if not codes:
+            continue
+        base = apps.get_model(label).objects.filter(code__in=codes)
+        seen = need_to_know.restrict_to_assigned(base, user).values("pk")
+        hidden |= {(kind, c) for c in base.exclude(pk__in=seen).values_list("code", flat=True)}
+    return [e for e in entries if (e.kind, e.code) not in hidden]
 
 
 def _day(date: dt.date) -> FuzzyDate:

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from bordermonitor.accounts import need_to_know
 from bordermonitor.accounts.models import User
 from bordermonitor.core.blind_index import name_digests
 from bordermonitor.core.codes import next_code, today
@@ -1418,6 +1419,19 @@ def testimony_check(*, payload: Any) -> TestimonyPlan:
     return TestimonyPlan(source=source, persons=persons, events=events, chain=chain)
 
 
+def _check_need_to_know(plan: TestimonyPlan, user: User) -> None:
+    """A person or event given by code that the recorder may not see (known only from
+    another team's restricted records) is refused as if the code did not exist."""
+    errors: dict[str, str] = {}
+    for p in plan.persons:
+        if p.existing is not None and not need_to_know.may_see(user, p.existing):
+            errors["persons"] = gettext("no person with code %(code)s") % {"code": p.existing.code}
+    for e in plan.events:
+        if e.existing is not None and not need_to_know.may_see(user, e.existing):
+            errors["events"] = gettext("no event with code %(code)s") % {"code": e.existing.code}
+    _raise(errors)
+
+
 @transaction.atomic
 def testimony_record(
     *,
@@ -1438,6 +1452,7 @@ def testimony_record(
         _raise(errors)
         payload = draft.payload
     plan = testimony_check(payload=payload)
+    _check_need_to_know(plan, recorded_by)
 
     with _under("source."):
         source = source_create(created_by=recorded_by, code_year=code_year, **plan.source)

@@ -17,4 +17,9 @@ urlpatterns = [
     path("sources/new/", views.source_create_view, name="source-create"),
     path("sources/<str:code>/", views.source_detail_view, name="source-detail"),
     path("sources/<str:code>/edit/", views.source_edit_view, name="source-edit"),
+    path(
+        "sources/<str:code>/restriction/",
+        views.source_restriction_view,
+        name="source-restriction",
+    ),
 ]

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from bordermonitor.accounts import need_to_know
 from bordermonitor.accounts.access import capability_required
 from bordermonitor.records import selectors, services
 from bordermonitor.records.forms import (
@@ -19,6 +20,7 @@ from bordermonitor.records.forms import (
     NameVariantFormSet,
     PersonFilterForm,
     PersonForm,
+    RestrictionForm,
     SourceFilterForm,
     SourceForm,
     apply_service_errors,
@@ -62,7 +64,7 @@ def person_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         {
             "person": person,
             "acts": person.acts.select_related("event", "violation_type", "perpetrator"),
-            "sources": person.sources.all() if request.user.can("sources.view") else [],
+            "sources": selectors.sources_of(request.user, person=person),
         },
     )
 
@@ -193,7 +195,7 @@ def event_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         {
             "event": event,
             "act_form": ActForm() if request.user.can("events.edit") else None,
-            "sources": event.sources.all() if request.user.can("sources.view") else [],
+            "sources": selectors.sources_of(request.user, event=event),
         },
     )
 
@@ -305,7 +307,11 @@ def act_create_view(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "records/event_detail.html",
-        {"event": event, "act_form": form, "sources": event.sources.all()},
+        {
+            "event": event,
+            "act_form": form,
+            "sources": selectors.sources_of(request.user, event=event),
+        },
         status=400,
     )
 
@@ -422,3 +428,26 @@ def source_edit_view(request: HttpRequest, code: str) -> HttpResponse:
             }
         )
     return render(request, "records/source_form.html", {"form": form, "source": source})
+
+
+def restriction_post(request: HttpRequest, record, detail_url: str) -> HttpResponse:
+    """Apply the restriction form to a testimony, case or detention the coordinator has
+    opened, then back to its page (shared by the records and tracing views)."""
+    form = RestrictionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for e in form.errors.get("team", [])))
+        return redirect(detail_url, code=record.code)
+    need_to_know.restriction_set(
+        record,
+        restricted=form.cleaned_data["restricted"],
+        team=form.cleaned_data["team"],
+        by=request.user,
+    )
+    messages.success(request, gettext("Saved %(code)s.") % {"code": record.code})
+    return redirect(detail_url, code=record.code)
+
+
+@capability_required("restricted.assign")
+@require_POST
+def source_restriction_view(request: HttpRequest, code: str) -> HttpResponse:
+    return restriction_post(request, selectors.access_source(request.user, code), "source-detail")

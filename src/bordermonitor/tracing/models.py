@@ -167,6 +167,22 @@ class TracingCase(ProtectedRecord):
         related_name="tracing_cases",
         help_text="the tracing officer in charge",
     )
+    # need-to-know (accounts.need_to_know): restricted records are seen only by the
+    # assigned team's members and by coordinators
+    restricted = models.BooleanField(
+        _("restricted"),
+        default=False,
+        db_index=True,
+        help_text=_("visible only to the assigned team and to coordinators"),
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned team"),
+    )
     notes = EncryptedTextField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -444,6 +460,22 @@ class Detention(ProtectedRecord):
     outcome = models.CharField(max_length=40, choices=DETENTION_OUTCOME_CHOICES, blank=True)
     case = models.ForeignKey(
         TracingCase, on_delete=models.SET_NULL, null=True, blank=True, related_name="detentions"
+    )
+    # need-to-know (accounts.need_to_know): restricted records are seen only by the
+    # assigned team's members and by coordinators
+    restricted = models.BooleanField(
+        _("restricted"),
+        default=False,
+        db_index=True,
+        help_text=_("visible only to the assigned team and to coordinators"),
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned team"),
     )
     notes = EncryptedTextField()
     created_by = models.ForeignKey(

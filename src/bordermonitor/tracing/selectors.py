@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from bordermonitor.accounts import need_to_know
 from bordermonitor.accounts.access import record_by_code
 from bordermonitor.accounts.models import User
 from bordermonitor.core.codes import today as _today
@@ -44,7 +45,7 @@ def _capability(for_edit: bool, view: str = "tracing.view", edit: str = "tracing
 
 
 def access_case(user: User, code: str, *, for_edit: bool = False) -> TracingCase:
-    qs = TracingCase.objects.select_related("person", "assigned_to").prefetch_related(
+    qs = TracingCase.objects.select_related("person", "assigned_to", "team").prefetch_related(
         "reports", "transitions", "interventions__recipient"
     )
     return record_by_code(qs, code, _capability(for_edit), user)
@@ -66,7 +67,7 @@ def access_death(user: User, code: str, *, for_edit: bool = False) -> DeathRecor
 
 
 def access_detention(user: User, code: str, *, for_edit: bool = False) -> Detention:
-    qs = Detention.objects.select_related("person", "facility", "case")
+    qs = Detention.objects.select_related("person", "facility", "case", "team")
     return record_by_code(qs, code, _capability(for_edit, edit="detentions.edit"), user)
 
 
@@ -76,12 +77,26 @@ def cases_for(
     """Cases the user may see (none without `tracing.view`), newest first."""
     if not (user and user.is_authenticated and user.can("tracing.view")):
         return TracingCase.objects.none()
-    qs = TracingCase.objects.select_related("person", "assigned_to")
+    qs = need_to_know.visible_cases(
+        user, TracingCase.objects.select_related("person", "assigned_to", "team")
+    )
     if status:
         qs = qs.filter(status=status)
     if assigned_to is not None:
         qs = qs.filter(assigned_to=assigned_to)
     return qs
+
+
+def cases_of(user: User, person, *, active_only: bool = False) -> QuerySet[TracingCase]:
+    """One person's cases that the user may see (restricted ones only for their team)."""
+    qs = cases_for(user).filter(person=person)
+    return qs.exclude(status=CLOSED) if active_only else qs
+
+
+def detentions_of(user: User, person, *, exclude=None) -> QuerySet[Detention]:
+    """One person's detentions that the user may see, but `exclude` (the one shown)."""
+    qs = detentions_for(user).filter(person=person)
+    return qs.exclude(pk=exclude.pk) if exclude is not None else qs
 
 
 # -- overdue requests ----------------------------------------------------------------
@@ -101,14 +116,20 @@ class OverdueIntervention:
         )
 
 
-def overdue_interventions(today: dt.date | None = None) -> list[OverdueIntervention]:
-    """Requests past their due date with no answer, the longest overdue first."""
+def overdue_interventions(
+    today: dt.date | None = None, *, user: User | None = None
+) -> list[OverdueIntervention]:
+    """Requests past their due date with no answer, the longest overdue first; with
+    `user`, only those the user may see (requests about restricted cases of other
+    teams left out: their codes would tell the case exists)."""
     today = today or _today()
     qs = (
         Intervention.objects.filter(answered_on__isnull=True, due_on__lt=today)
         .select_related("recipient", "case", "event")
         .order_by("due_on", "sent_on", "code")
     )
+    if user is not None:
+        qs = need_to_know.visible_interventions(user, qs)
     return [OverdueIntervention(i, (today - i.due_on).days) for i in qs]
 
 
@@ -277,7 +298,9 @@ def missing_reports_for(
     """Reports the user may see (none without `tracing.view`), newest first."""
     if not _visible(user):
         return MissingPersonReport.objects.none()
-    qs = MissingPersonReport.objects.select_related("case", "person", "last_contact_place")
+    qs = need_to_know.visible_reports(
+        user, MissingPersonReport.objects.select_related("case", "person", "last_contact_place")
+    )
     if case:
         qs = qs.filter(case__code=case)
     if person:
@@ -299,7 +322,9 @@ def interventions_for(
     """Requests the user may see; `overdue=True` is the same rule as `overdue_interventions`."""
     if not _visible(user):
         return Intervention.objects.none()
-    qs = Intervention.objects.select_related("recipient", "case", "event")
+    qs = need_to_know.visible_interventions(
+        user, Intervention.objects.select_related("recipient", "case", "event")
+    )
     today = today or _today()
     overdue_q = Q(answered_on__isnull=True, due_on__lt=today)
     if overdue is True:
@@ -330,6 +355,7 @@ def deaths_for(
     if not _visible(user):
         return DeathRecord.objects.none()
     qs = DeathRecord.objects.select_related("place", "nationality", "person", "border_section")
+    # a death names a person only by code; open records, not restricted ones
     filters = {
         "confirmation": confirmation,
         "nationality__code": nationality,
@@ -352,7 +378,9 @@ def detentions_for(
     """Detentions the user may see (`tracing.view`), by the first day held."""
     if not _visible(user):
         return Detention.objects.none()
-    qs = Detention.objects.select_related("person", "facility", "case")
+    qs = need_to_know.visible_detentions(
+        user, Detention.objects.select_related("person", "facility", "case", "team")
+    )
     if person:
         qs = qs.filter(person__code=person)
     if outcome:
@@ -421,8 +449,9 @@ class LetterFacts:
     status_since: dt.datetime | None
 
 
-def letter_facts(case: TracingCase) -> LetterFacts:
-    """The facts of one case for its family letter (see `LetterFacts`)."""
+def letter_facts(case: TracingCase, user: User | None = None) -> LetterFacts:
+    """The facts of one case for its family letter (see `LetterFacts`); with `user`,
+    only the detentions that user may see (restricted ones of other teams left out)."""
     person = case.person
     reports = list(case.reports.select_related("last_contact_place"))
     latest = max(
@@ -443,6 +472,10 @@ def letter_facts(case: TracingCase) -> LetterFacts:
         last_contact_place=latest.last_contact_place if latest else None,
         reports=len(reports),
         requests=requests,
-        detentions=list(case.detentions.select_related("facility")),
+        detentions=list(
+            case.detentions.select_related("facility")
+            if user is None
+            else need_to_know.visible_detentions(user, case.detentions.select_related("facility"))
+        ),
         status_since=last_move.at if last_move else None,
     )

@@ -12,6 +12,16 @@ urlpatterns = [
         name="tracing-case-transition",
     ),
     path("tracing/cases/<str:code>/assign/", views.case_assign_view, name="tracing-case-assign"),
+    path(
+        "tracing/cases/<str:code>/restriction/",
+        views.case_restriction_view,
+        name="tracing-case-restriction",
+    ),
+    path(
+        "tracing/detentions/<str:code>/restriction/",
+        views.detention_restriction_view,
+        name="tracing-detention-restriction",
+    ),
     path("tracing/cases/<str:code>/relay/", views.case_relay_view, name="tracing-case-relay"),
     path("tracing/cases/<str:code>/letter/", views.case_letter_view, name="tracing-case-letter"),
     path(
@@ -40,6 +50,13 @@ urlpatterns = [
         "persons/<str:code>/detentions/new/",
         views.person_detention_create_view,
         name="person-detention-create",
+    ),
+    path("tracing/detentions/", views.detention_list_view, name="tracing-detention-list"),
+    path("tracing/detentions/new/", views.detention_create_view, name="tracing-detention-create"),
+    path(
+        "tracing/detentions/<str:code>/",
+        views.detention_detail_view,
+        name="tracing-detention-detail",
     ),
     path("tracing/statistics/", views.stats_view, name="tracing-stats"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -22,6 +23,9 @@ from bordermonitor.core.codes import today
 from bordermonitor.core.dates import FuzzyDate
 from bordermonitor.linkage import selectors as linkage_selectors
 from bordermonitor.records import selectors as record_selectors
+from bordermonitor.records import services as record_services
+from bordermonitor.records import views as record_views
+from bordermonitor.records.forms import PersonForm
 from bordermonitor.records.services import NameInput
 from bordermonitor.tracing import selectors, services
 from bordermonitor.tracing.forms import (
@@ -41,7 +45,7 @@ from bordermonitor.tracing.forms import (
     TransitionForm,
     apply_service_errors,
 )
-from bordermonitor.tracing.models import CLOSED, DeathRecord, Detention, TracingCase
+from bordermonitor.tracing.models import DeathRecord, TracingCase
 
 PAGE_SIZE = 50
 
@@ -158,16 +162,14 @@ def _case_context(request: HttpRequest, case: TracingCase, **extra) -> dict:
         "reports": case.reports.select_related("last_contact_place"),
         "transitions": case.transitions.select_related("by"),
         "interventions": interventions,
-        "detentions": Detention.objects.filter(person=case.person).select_related(
-            "facility", "case"
-        ),
+        "detentions": selectors.detentions_of(request.user, case.person),
         "deaths": DeathRecord.objects.filter(person=case.person),
         "transition_form": TransitionForm(case=case),
         "assign_form": AssignForm(initial={"officer": case.assigned_to_id or ""}),
         "letter_form": LetterForm(initial={"language": "en", "format": "html"}),
         "can_edit": request.user.can("tracing.edit"),
         "can_detain": request.user.can("detentions.edit"),
-        "possible_matches": linkage_selectors.possible_matches(case.person),
+        "possible_matches": linkage_selectors.possible_matches(case.person, user=request.user),
     }
     context.update(extra)
     return context
@@ -277,7 +279,7 @@ def case_letter_view(request: HttpRequest, code: str) -> HttpResponse:
             status=400,
         )
     language, fmt = form.cleaned_data["language"], form.cleaned_data["format"]
-    facts = selectors.letter_facts(case)
+    facts = selectors.letter_facts(case, request.user)
     with translation.override(language):
         html = render_to_string(
             "tracing/letter.html",
@@ -420,7 +422,7 @@ def death_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def _proposal(request: HttpRequest, death: DeathRecord, status: int = 200) -> HttpResponse:
-    cases = list(TracingCase.objects.filter(person=death.person).exclude(status=CLOSED))
+    cases = list(selectors.cases_of(request.user, death.person, active_only=True))
     return render(
         request,
         "tracing/death_confirm.html",
@@ -451,7 +453,7 @@ def death_identify_view(request: HttpRequest, code: str) -> HttpResponse:
             )
             return _proposal(request, death)
     status = 400 if request.method == "POST" else 200
-    matches = linkage_selectors.possible_matches(death)
+    matches = linkage_selectors.possible_matches(death, user=request.user)
     context = {"death": death, "form": form, "possible_matches": matches}
     return render(request, "tracing/death_identify.html", context, status=status)
 
@@ -463,7 +465,7 @@ def death_confirm_view(request: HttpRequest, code: str) -> HttpResponse:
     death = selectors.access_death(request.user, code, for_edit=True)
     if death.person_id is None:
         raise Http404("no such record")
-    cases = list(TracingCase.objects.filter(person=death.person).exclude(status=CLOSED))
+    cases = list(selectors.cases_of(request.user, death.person, active_only=True))
     form = ConfirmClosingForm(request.POST, cases=cases)
     if form.is_valid():
         chosen = [c for c in cases if c.code in form.cleaned_data["cases"]]
@@ -490,7 +492,7 @@ def death_confirm_view(request: HttpRequest, code: str) -> HttpResponse:
 def person_detention_create_view(request: HttpRequest, code: str) -> HttpResponse:
     """Record a detention of a person, optionally linked to one of their cases."""
     person = record_selectors.access_person(request.user, code)
-    cases = list(TracingCase.objects.filter(person=person))
+    cases = list(selectors.cases_of(request.user, person))
     form = DetentionForm(
         request.POST or None, cases=cases, initial={"case": request.GET.get("case", "")}
     )
@@ -514,13 +516,99 @@ def person_detention_create_view(request: HttpRequest, code: str) -> HttpRespons
             apply_service_errors(form, exc)
         else:
             messages.success(request, gettext("Saved %(code)s.") % {"code": detention.code})
-            if case is not None and request.user.can("tracing.view"):
-                return redirect("tracing-case-detail", code=case.code)
-            return redirect("person-detail", code=person.code)
+            # straight to the page that shows who the detainee may be (issue 5)
+            return redirect("tracing-detention-detail", code=detention.code)
     status = 400 if request.method == "POST" else 200
     return render(
         request, "tracing/detention_form.html", {"person": person, "form": form}, status=status
     )
+
+
+@capability_required("tracing.view")
+def detention_detail_view(request: HttpRequest, code: str) -> HttpResponse:
+    """A detention or deportation, and who the detainee may be among the other records
+    (missing people above all: a name on an official list is what families wait for)."""
+    detention = selectors.access_detention(request.user, code)
+    person = detention.person
+    others = selectors.detentions_of(request.user, person, exclude=detention)
+    context = {
+        "detention": detention,
+        "person": person,
+        "other_detentions": others.select_related("facility"),
+        "cases": selectors.cases_of(request.user, person),
+        "can_detain": request.user.can("detentions.edit"),
+        "possible_matches": linkage_selectors.possible_matches(detention, user=request.user),
+    }
+    return render(request, "tracing/detention_detail.html", context)
+
+
+@capability_required("tracing.view")
+def detention_list_view(request: HttpRequest) -> HttpResponse:
+    """Detentions and deportations, newest first; each page shows who the detainee may be."""
+    detentions = selectors.detentions_for(request.user).order_by("-detained_from", "-created_at")
+    return render(
+        request,
+        "tracing/detention_list.html",
+        {"page": _page(request, detentions), "can_detain": request.user.can("detentions.edit")},
+    )
+
+
+@capability_required("detentions.edit")
+@require_http_methods(["GET", "POST"])
+def detention_create_view(request: HttpRequest) -> HttpResponse:
+    """A detention of someone not yet in the records (a name on an official list): the
+    person and the detention are saved together or not at all, then matched."""
+    person_form = PersonForm(request.POST or None, prefix="person")
+    names = NameVariantFormSet(request.POST or None, prefix="names")
+    form = DetentionForm(request.POST or None, prefix="detention")
+    if request.method == "POST" and all(f.is_valid() for f in (person_form, names, form)):
+        who, data = person_form.cleaned_data, form.cleaned_data
+        spellings = [
+            NameInput(f.cleaned_data["full_name"], f.cleaned_data["written_by"], is_primary=i == 0)
+            for i, f in enumerate(names)
+            if f.cleaned_data.get("full_name")
+        ]
+        failed = person_form  # whose fields the service's errors are about
+        try:
+            with transaction.atomic():
+                person = record_services.person_create(
+                    names=spellings,
+                    created_by=request.user,
+                    sex=who["sex"],
+                    birth=who["birth"],
+                    estimated_age=who["estimated_age"],
+                    nationality=who["nationality"] or None,
+                    languages=who["languages"],
+                    vulnerabilities=who["vulnerabilities"],
+                    notes=who["notes"],
+                )
+                failed = form
+                detention = services.detention_record(
+                    person=person,
+                    facility=data["facility"] or None,
+                    facility_text=data["facility_text"],
+                    detained_from=data["detained_from"],
+                    detained_to=data["detained_to"],
+                    legal_ground=data["legal_ground"],
+                    outcome=data["outcome"],
+                    notes=data["notes"],
+                    by=request.user,
+                )
+        except ValidationError as exc:
+            errors = dict(exc.message_dict)
+            if failed is person_form and "names" in errors:
+                names._non_form_errors = names.error_class(errors.pop("names"))
+            if errors:
+                apply_service_errors(failed, ValidationError(errors))
+        else:
+            messages.success(
+                request,
+                gettext("Saved %(code)s.") % {"code": f"{person.code}, {detention.code}"},
+            )
+            return redirect("tracing-detention-detail", code=detention.code)
+    status = 400 if request.method == "POST" else 200
+    context = {"person_form": person_form, "names": names, "form": form}
+    return render(request, "tracing/detention_new.html", context, status=status)
 
 
 # -- figures --------------------------------------------------------------------------
@@ -540,3 +628,19 @@ def stats_view(request: HttpRequest) -> HttpResponse:
         {"form": form, "stats": stats},
         status=400 if form.errors else 200,
     )
+
+
+@capability_required("restricted.assign")
+@require_POST
+def case_restriction_view(request: HttpRequest, code: str) -> HttpResponse:
+    """Mark a case restricted to a team (coordinators; need-to-know)."""
+    case = selectors.access_case(request.user, code)
+    return record_views.restriction_post(request, case, "tracing-case-detail")
+
+
+@capability_required("restricted.assign")
+@require_POST
+def detention_restriction_view(request: HttpRequest, code: str) -> HttpResponse:
+    """Mark a detention restricted to a team (coordinators; need-to-know)."""
+    detention = selectors.access_detention(request.user, code)
+    return record_views.restriction_post(request, detention, "tracing-detention-detail")

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from bordermonitor.linkage.labels import REVIEW_NAV_LABEL
+from bordermonitor.tracing.labels import DETENTIONS_NAV_LABEL
 
 NAV = [
     ("dashboard", _("Dashboard"), "dashboard.view"),
@@ -15,6 +16,7 @@ NAV = [
     ("source-list", _("Sources"), "sources.view"),
     ("tracing-case-list", _("Tracing"), "tracing.view"),
     ("tracing-death-list", _("Deaths"), "tracing.view"),
+    ("tracing-detention-list", DETENTIONS_NAV_LABEL, "tracing.view"),
     ("tracing-stats", _("Requests answered"), "tracing.stats"),
     ("linkage-review", REVIEW_NAV_LABEL, "matching.review"),
     ("admin:index", _("Administration"), "admin.site"),

@@ -29,7 +29,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     if request.user.can("tracing.stats"):
         context["tracing"] = tracing_totals(None, None)
     if request.user.can("tracing.view"):
-        overdue = overdue_interventions()
+        overdue = overdue_interventions(user=request.user)
         context["overdue"] = overdue[:OVERDUE_SHOWN]
         context["overdue_count"] = len(overdue)
     return render(request, "web/dashboard.html", context)

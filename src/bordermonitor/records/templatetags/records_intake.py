@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import template
 
+from bordermonitor.accounts import need_to_know
 from bordermonitor.records.intake_forms import TranslationForm
 from bordermonitor.records.models import ConfiscatedItem, Event, Source, SourceEvent
 from bordermonitor.records.stories import story_of
@@ -40,6 +41,8 @@ def event_accounts(context, event: Event) -> dict:
     links = []
     if user is not None and user.is_authenticated and user.can("sources.view"):
         links = SourceEvent.objects.filter(event=event).select_related("source")
+        # a restricted source's version only for its team (accounts.need_to_know)
+        links = links.filter(source__in=need_to_know.visible_sources(user).values("pk"))
         links = links.order_by("source__received_on", "source__code")
     # sealed, so filtered after opening: a source that gave no version of its own is
     # already in the page's list of sources

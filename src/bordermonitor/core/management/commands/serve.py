@@ -1,14 +1,15 @@
 """`bordermonitor serve`: the production server (waitress) with static files by whitenoise.
 
 Refuses to start when the system checks fail, e.g. in production mode without a
-private master key.
+master key, or in any mode with a key file others can read: the checks run before
+`handle`, and `handle` asks again itself (`call_command` skips checks by default).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -21,7 +22,15 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args, host: str, port: int, threads: int, **options):
+        from django.core.exceptions import ImproperlyConfigured
         from waitress import serve
+
+        from bordermonitor.core.checks import refuse_to_serve_with_open_key
+
+        try:
+            refuse_to_serve_with_open_key()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
 
         from bordermonitor.wsgi import application
 

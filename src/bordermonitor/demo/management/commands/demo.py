@@ -61,6 +61,29 @@ class Command(BaseCommand):
             f"in {time.monotonic() - started:.0f} s"
         )
 
+    def _print_second_factors(self, usernames: list[str]) -> None:
+        """Every account signs in with a TOTP code: each demo login gets a confirmed
+        authenticator (kept across runs), whose secret is printed so a new user can add
+        it to an app by hand or from the otpauth:// link."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from bordermonitor.accounts.models import User
+        from bordermonitor.accounts.services import (
+            totp_device_create_confirmed,
+            totp_secret_base32,
+        )
+
+        self.stdout.write(
+            "\nSecond factor: add each login to an authenticator app (FreeOTP, Aegis, "
+            "Google Authenticator...) with its secret or its otpauth:// link, then sign in "
+            "with the password and the six-digit code the app shows:"
+        )
+        for user in User.objects.filter(username__in=usernames).order_by("username"):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+            device = device or totp_device_create_confirmed(user=user)
+            self.stdout.write(f"  {user.username:24} {totp_secret_base32(device)}")
+            self.stdout.write(f"  {'':24} {device.config_url}")
+
     def handle(
         self,
         *args,
@@ -105,6 +128,7 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo logins (username / password / role):")
         for username, password, role in logins:
             self.stdout.write(f"  {username:24} {password:28} {role}")
+        self._print_second_factors([username for username, _, _ in logins])
         if no_serve:
             return
         self.stdout.write(f"\nOpen http://{host}:{port}/ and sign in with one of the logins above.")

@@ -23,7 +23,10 @@ COLUMNS_HELP = (
     "Input columns: record_id and full_name (required); given_name, family_name, "
     "birth_date (YYYY, YYYY-MM or YYYY-MM-DD), age, sex (M/F), nationality (ISO 3166 code "
     "or country name in English or Russian), event_date (YYYY-MM-DD), place, lat, lon "
-    "(optional, may be empty). Other columns are ignored."
+    "(optional, may be empty). Other columns are ignored. In match, LEFT's event_date is "
+    "the last contact with a missing person and RIGHT's the day a body was found or a "
+    "person detained: found before the last contact counts against a pair, near the "
+    "last known place (lat, lon) for it."
 )
 
 
@@ -105,6 +108,16 @@ class Command(BaseCommand):
                 metavar="MODEL.json",
                 help="save the parameters used (trained or loaded) to this JSON file",
             )
+            sub.add_argument(
+                "--engine",
+                choices=linkage.ENGINES,
+                default=linkage.ENGINE_DUCKDB,
+                help=(
+                    "where the comparisons run: duckdb (in this process, the default) or "
+                    "spark (pyspark; local mode unless BM_SPARK_MASTER names a cluster); "
+                    "same model, same result"
+                ),
+            )
             sub.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     def handle(self, *args, **options):
@@ -113,9 +126,22 @@ class Command(BaseCommand):
         threshold = _threshold(options["threshold"])
         out = _output(options["out"])
         model = self._model(options["model"])
+        engine = options["engine"]
+        if engine == linkage.ENGINE_SPARK:
+            self._check_spark()
+            try:
+                self._run(options, threshold, out, model, engine)
+            finally:
+                from bordermonitor.linkage import spark_engine
+
+                spark_engine.stop()  # and its temporary tables, which hold name keys
+        else:
+            self._run(options, threshold, out, model, engine)
+
+    def _run(self, options, threshold, out, model, engine) -> None:
         if options["action"] == "dedupe":
             records = self._read(_input(options["input"]))
-            result = linkage.dedupe(records, threshold, model, self._progress)
+            result = linkage.dedupe(records, threshold, model, self._progress, engine)
             model, clusters = result.model, result.clusters
             rows = ((r.record_id, clusters[r.record_id]) for r in records)
             _write_atomically(out, ["record_id", "cluster_id"], rows)
@@ -123,7 +149,7 @@ class Command(BaseCommand):
         else:
             left = self._read(_input(options["left"]))
             right = self._read(_input(options["right"]))
-            result = linkage.match(left, right, threshold, model, self._progress)
+            result = linkage.match(left, right, threshold, model, self._progress, engine)
             model, pairs = result.model, result.pairs
             rows = ((p.left_id, p.right_id, f"{p.probability:.6f}") for p in pairs)
             _write_atomically(out, ["left_id", "right_id", "match_probability"], rows)
@@ -139,6 +165,29 @@ class Command(BaseCommand):
             # stderr, not stdout: the result goes to --out; plain text, not error red
             self.stderr.write(f"[{elapsed:7.1f}s] {message}", style_func=str)
             self.stderr.flush()
+
+    def _check_spark(self) -> None:
+        """Fail before reading any file when pyspark or Java is missing."""
+        import importlib.util
+        import shutil
+
+        if importlib.util.find_spec("pyspark") is None:
+            raise CommandError(
+                "--engine spark: pyspark is not installed; pip install 'bordermonitor[spark]'"
+            )
+        java_home = os.environ.get("JAVA_HOME")
+        if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").exists()):
+            raise CommandError(
+                "--engine spark: no Java runtime found (install openjdk-17-jre-headless "
+                "or set JAVA_HOME)"
+            )
+        from bordermonitor.linkage import spark_engine
+
+        try:
+            spark_engine.check_settings()
+        except ValueError as exc:
+            raise CommandError(f"--engine spark: {exc}") from None
+        self._progress(f"engine: Spark at {spark_engine.master()}")
 
     def _model(self, path: str | None) -> linkage.LinkModel | None:
         if path is None:
