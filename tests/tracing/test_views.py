@@ -358,7 +358,9 @@ def test_overdue_requests_on_the_case_the_list_and_the_dashboard(officer_client,
 def test_the_case_list_filters(officer_client, officer, make_person, file_report):
     syrian = file_report(make_person("Samir Abbas", "SYR")).case
     iraqi = file_report(make_person("Karwan Aziz", "IRQ")).case
-    services.case_transition(iraqi, CLOSED, outcome="deported", by=officer, why="deported")
+    services.case_transition(
+        iraqi, CLOSED, outcome="deported", by=officer, why="he called from Erbil after the flight"
+    )
     services.case_assign(syrian, officer=officer, by=officer)
     url = reverse("tracing-case-list")
     page = officer_client.get(url, {"status": "closed"}).content.decode()
