@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "bordermonitor.records",
     "bordermonitor.tracing",
     "bordermonitor.linkage",
+    "bordermonitor.figures",
     "bordermonitor.api",
     "bordermonitor.web",
     "bordermonitor.demo",

@@ -39,4 +39,5 @@ urlpatterns = [
     path("", include("bordermonitor.tracing.urls")),
     path("", include("bordermonitor.linkage.urls")),
     path("", include("bordermonitor.accounts.urls")),
+    path("", include("bordermonitor.figures.urls")),
 ]

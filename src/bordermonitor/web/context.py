@@ -18,6 +18,7 @@ NAV = [
     ("tracing-death-list", _("Deaths"), "tracing.view"),
     ("tracing-detention-list", DETENTIONS_NAV_LABEL, "tracing.view"),
     ("tracing-stats", _("Requests answered"), "tracing.stats"),
+    ("figures-dashboard", _("Figures"), "dashboard.view"),
     ("linkage-review", REVIEW_NAV_LABEL, "matching.review"),
     ("admin:index", _("Administration"), "admin.site"),
     ("audit-list", _("Audit trail"), "audit.view"),
