@@ -340,6 +340,18 @@ def test_a_truncated_image_is_refused(monitor, source):
     assert "damaged or truncated" in message
 
 
+def test_a_truncated_image_is_still_refused_after_a_pdf_was_rendered(monitor, source):
+    """Importing WeasyPrint makes Pillow accept truncated images process-wide; a family
+    letter or report rendered earlier in the same server process must not change what
+    evidence is accepted."""
+    from bordermonitor.core.pdf import html_to_pdf
+
+    assert html_to_pdf("<p>letter</p>").startswith(b"%PDF")
+    photo = samples.jpeg_with_metadata(width=400, height=300)
+    message = _refused(monitor, source, photo[: len(photo) // 2])
+    assert "damaged or truncated" in message
+
+
 def test_an_empty_file_is_refused(monitor, source):
     assert "empty" in _refused(monitor, source, b"")
 

@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from bordermonitor.core.pdf import html_to_pdf
 from bordermonitor.records.exports import Period
 from bordermonitor.tracing.models import OFFICIAL, TESTIMONY_ONLY
 
@@ -435,8 +436,6 @@ def write_report(
     if suffix == ".html":
         out.write_text(html, encoding="utf-8")
     else:
-        from weasyprint import HTML
-
         say("writing the PDF")
-        HTML(string=html, base_url=str(out.parent)).write_pdf(out)
+        out.write_bytes(html_to_pdf(html))
     return report

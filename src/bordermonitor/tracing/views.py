@@ -21,6 +21,7 @@ from bordermonitor.accounts.access import capability_required
 from bordermonitor.accounts.models import User
 from bordermonitor.core.codes import today
 from bordermonitor.core.dates import FuzzyDate
+from bordermonitor.core.pdf import html_to_pdf
 from bordermonitor.linkage import selectors as linkage_selectors
 from bordermonitor.records import selectors as record_selectors
 from bordermonitor.records import services as record_services
@@ -261,11 +262,6 @@ def case_relay_view(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "tracing/relay_form.html", {"case": case, "form": form}, status=status)
 
 
-def _fetch_nothing(url: str, *args, **kwargs):
-    """The letter is self-contained; WeasyPrint is never to fetch a URL for it."""
-    raise ValueError(f"the family letter loads no external resource ({url[:40]})")
-
-
 @capability_required("tracing.view")
 def case_letter_view(request: HttpRequest, code: str) -> HttpResponse:
     """The family letter of one case, in the language chosen for the letter."""
@@ -288,9 +284,7 @@ def case_letter_view(request: HttpRequest, code: str) -> HttpResponse:
         )
     filename = f"{case.code}-letter-{language}"
     if fmt == "pdf":
-        from weasyprint import HTML
-
-        pdf = HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
+        pdf = html_to_pdf(html)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
     else:
