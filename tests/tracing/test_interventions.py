@@ -90,7 +90,13 @@ def test_unknown_recipient_and_bad_sending_are_refused(case, officer):
 
 
 def test_a_closed_case_is_not_relayed(case, officer):
-    services.case_transition(case, "closed", outcome="found_alive", by=officer, why="found")
+    services.case_transition(
+        case,
+        "closed",
+        outcome="found_alive",
+        by=officer,
+        why="he was traced to a hospital in Bialystok",
+    )
     with pytest.raises(ValidationError) as exc:
         _relay(case, officer)
     assert "reopen it" in exc.value.message_dict["case"][0]

@@ -137,7 +137,13 @@ def test_an_officer_working_in_russian_writes_an_english_letter(client, officer,
 
 
 def test_the_letter_shows_the_outcome_once_closed(client, letter_case, officer):
-    services.case_transition(letter_case, "closed", outcome="detained", by=officer, why="found")
+    services.case_transition(
+        letter_case,
+        "closed",
+        outcome="detained",
+        by=officer,
+        why="he was traced to a hospital in Bialystok",
+    )
     text = _letter(client, letter_case, language="en", format="html").content.decode()
     assert re.search(r'id="letter-status">\s*Closed: detained', text)
     text = _letter(client, letter_case, language="ru", format="html").content.decode()

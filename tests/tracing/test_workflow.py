@@ -168,7 +168,7 @@ def test_a_report_after_closing_opens_a_new_case_and_reopening_the_old_is_refuse
     new = file_report(person, received_on=dt.date(2024, 9, 1)).case
     assert new.pk != old.pk and new.status == OPEN
     with pytest.raises(ValidationError) as exc:
-        services.case_transition(old, OPEN, by=officer, why="again")
+        services.case_transition(old, OPEN, by=officer, why="a new sighting reported")
     assert new.code in exc.value.message_dict["to"][0]
     old.refresh_from_db()
     assert old.status == CLOSED
