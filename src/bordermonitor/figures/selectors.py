@@ -41,9 +41,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 
-from bordermonitor.records.consent import Release, releasable_events, releasable_sources
+from bordermonitor.records.consent import (
+    Release,
+    known_from_releasable_source,
+    releasable_events,
+)
 from bordermonitor.records.exports import Period
-from bordermonitor.records.models import Act, Event, SourceEvent
+from bordermonitor.records.models import Act, Event
 from bordermonitor.tracing.models import (
     CLOSED,
     OFFICIAL,
@@ -88,12 +92,8 @@ def events(period: Period, scope: Scope, codes: Collection[str] | None = None) -
 
 def _publishable(event: str) -> Exists:
     """The event (column `event` of the outer query) is known from a source consenting
-    to anonymous publication: `releasable_events(PUBLISH)`'s test, written as one
-    source looked up by key per link of the event.  (`source IN (releasable sources)`
-    makes SQLite walk the whole list of consenting sources for every event: 17 s to
-    200 s for one month of 100,000 events when half the sources consent.)"""
-    consenting = releasable_sources(Release.PUBLISH).filter(pk=OuterRef("source_id"))
-    return Exists(SourceEvent.objects.filter(event=OuterRef(event)).filter(Exists(consenting)))
+    to anonymous publication (records.consent, the same test `releasable_events` uses)."""
+    return known_from_releasable_source(Release.PUBLISH, OuterRef(event))
 
 
 def _acts(

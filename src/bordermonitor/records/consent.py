@@ -51,11 +51,19 @@ def releasable_events(purpose: Release) -> QuerySet[Event]:
     An event known only from internal-only sources does not leave at all, not even
     as a count: a count of one can identify the person who told us.
     """
-    consenting = SourceEvent.objects.filter(
-        event=OuterRef("pk"),
-        source__in=releasable_sources(purpose),
-    )
-    return Event.objects.filter(Exists(consenting))
+    return Event.objects.filter(known_from_releasable_source(purpose))
+
+
+def known_from_releasable_source(purpose: Release, event=None) -> Exists:
+    """The event (`event`, an OuterRef; the outer row's own pk by default) is known from
+    a source whose consent covers `purpose`: the test `releasable_events` and the
+    figures apply.  Written as one source looked up by key per link of the event:
+    `source IN (releasable sources)` makes SQLite walk the whole list of consenting
+    sources for every event (17 s to 200 s for one month of 100,000 events when half
+    the sources consent)."""
+    consenting = releasable_sources(purpose).filter(pk=OuterRef("source_id"))
+    links = SourceEvent.objects.filter(event=OuterRef("pk") if event is None else event)
+    return Exists(links.filter(Exists(consenting)))
 
 
 def release_filter_sources(sources, purpose: Release) -> list[Source]:
