@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from bordermonitor.core.dates import parse_fuzzy_date
 from bordermonitor.linkage import selectors, services
-from bordermonitor.linkage.models import BlockingKey, PersonMatchData
+from bordermonitor.linkage.models import BlockingKey, NamePart, PersonMatchData
 from bordermonitor.linkage.names import name_features
 from bordermonitor.records import services as records
 from bordermonitor.records.models import Person
@@ -163,10 +163,33 @@ def test_matching_data_follows_the_records(monitor):
     data.refresh_from_db()
     assert data.is_missing and data.last_contact == dt.date(2024, 4, 2)
 
+    parts = set(NamePart.objects.filter(person=p).values_list("digest", flat=True))
+    assert parts == {
+        services.name_part_digest(t) for t in name_features("Hussein Ali Jabbar").token_set
+    }
+    assert not parts & after  # a name part never meets a blocking key
+
     BlockingKey.objects.filter(person=p).delete()
+    NamePart.objects.filter(person=p).delete()
     PersonMatchData.objects.filter(person=p).delete()
     assert services.matching_data_rebuild() == Person.objects.count()
     assert set(BlockingKey.objects.filter(person=p).values_list("digest", flat=True)) == expected
+    assert set(NamePart.objects.filter(person=p).values_list("digest", flat=True)) == parts
+
+
+def test_name_parts_are_counted_over_the_people_on_record(monitor):
+    """How rare a name part is comes from the stored part digests: three Alis, one Jabbar."""
+    first, *_others = [
+        person(name, by=monitor)
+        for name in ("Hussein Ali Jabbar", "Omar Ali", "Ali Hassan", "Zahra Karimi")
+    ]
+    me = services.person_match_record(first)
+    records_with_part, people = services.name_part_counts([me])
+    ali, jabbar = (name_features(n).tokens[0] for n in ("Ali", "Jabbar"))
+    assert people == 4
+    assert (records_with_part[ali], records_with_part[jabbar]) == (3, 1)
+    # too few people to count: scored as `bordermonitor link` scores a small file
+    assert services.name_information([me]) is None
 
 
 def test_the_derived_data_holds_no_name_fragment(monitor):
@@ -180,10 +203,22 @@ def test_the_derived_data_holds_no_name_fragment(monitor):
     fragments |= {k for f in features for k in f.blocking_keys}
     dumped = []
     with connection.cursor() as cursor:
-        for model in (BlockingKey, PersonMatchData):
+        for model in (BlockingKey, NamePart, PersonMatchData):
             cursor.execute(f"SELECT * FROM {model._meta.db_table}")  # noqa: S608
             dumped += [str(value).casefold() for row in cursor.fetchall() for value in row]
     assert len(dumped) > 10
     text = "\n".join(dumped)
     leaked = sorted(f for f in fragments if f in text)
     assert not leaked, leaked
+
+
+def test_a_key_too_many_people_share_meets_only_the_same_birth_years(monitor):
+    """As `bordermonitor link` caps its blocks (model.with_capped_blocks), the app: four
+    Mohammed Alis share one key; over a cap of three, only one born in 1990 meets."""
+    me = person("Mohammed Ali", by=monitor, birth="1990")
+    near = person("Мухаммед Али", by=monitor, birth="1990")
+    far = [person("Muhammad Ali", by=monitor, birth=b) for b in ("1989", "2001")]
+    unknown = person("Mohamed Ali", by=monitor, birth="")
+
+    assert set(selectors.person_candidates(me)) == {near, *far, unknown}
+    assert selectors.person_candidates(me, max_block=3) == [near]

@@ -112,7 +112,9 @@ def test_each_proposed_pair_explains_which_fields_agreed_and_their_weights():
     by_pair = {(p.left_id, p.right_id): p for p in result.pairs}
     same = by_pair[("1", "2")]
     assert same.probability > linkage.DEFAULT_THRESHOLD
-    assert same.evidence["name"].level == "same name parts"
+    # three records are too few to count names in: every part of these the variant
+    # tables know, which is rarer than chance in three names (model.name_agreement)
+    assert same.evidence["name"].level == "all parts agree, rare names"
     assert same.evidence["birth"].level == "birth years agree"
     assert set(same.agreeing_fields) == {"name", "birth", "nationality", "sex"}
     # the weights add up to the pair's match weight, with the prior
@@ -148,6 +150,7 @@ def test_missing_fields_count_neither_way():
         "birth": 0.0,
         "nationality": 0.0,
         "sex": 0.0,
+        "document": 0.0,
         "event_order": 0.0,
         "distance": 0.0,
     }
@@ -299,3 +302,64 @@ def test_duckdb_spills_to_a_private_folder_removed_with_the_connection(tmp_path,
     gc.collect()
     assert not spill.exists()
     assert not (tmp_path / ".tmp").exists()
+
+
+# --------------------------------------------------------------------------- rare names
+
+
+def test_a_rare_shared_name_part_is_a_higher_level_than_a_common_one():
+    """Among 300 records, "Ali" is in a third of the names and "Fajumluar" in two: the
+    same similarity, different information (model.with_name_information)."""
+    common = [record(f"c{i}", f"{g} Ali") for i, g in enumerate(["Omar", "Yusuf"] * 50)]
+    rare = [record("r1", "Karwan Fajumluar"), record("r2", "Карван Фаюмлуар")]
+    usual = [record("u1", "Karwan Ali"), record("u2", "Карван Али")]
+    filler = [record(f"f{i}", f"Name{chr(97 + i % 26)}{chr(97 + i // 26)} X") for i in range(196)]
+    frame = linkage.prepare(common + rare + usual + filler)
+    [counted] = linkage.with_name_information([frame])
+    keys = dict(zip(counted["unique_id"], counted["name_key"], strict=True))
+    scale = counted["name_scale"].iloc[0]
+
+    def level(a: str, b: str) -> str:
+        return linkage.NAME_LEVELS[linkage.name_key_level(keys[a], keys[b], scale)][0]
+
+    assert level("r1", "r2") == "all parts agree, uncommon names"
+    assert level("u1", "u2") == "all parts agree, common names"
+    assert level("c0", "c1") == "names partly agree"  # Omar Ali and Yusuf Ali: only Ali
+
+
+def test_too_few_records_are_not_counted():
+    frame = linkage.prepare([record("1", "Omar Khalid"), record("2", "Омар Халид")])
+    [counted] = linkage.with_name_information([frame])
+    assert ":" not in counted["name_key"].iloc[0]  # no information in the key
+    assert counted["name_scale"].iloc[0] == 0
+
+
+def test_blocks_larger_than_the_cap_are_split_by_birth_year():
+    records = [record(str(i), "Mohammed Ali", birth_date=str(1990 + i % 2)) for i in range(6)] + [
+        record("x", "Mohammed Ali")
+    ]
+    frame = linkage.prepare(records)
+    [capped] = linkage.with_capped_blocks([frame], cap=4)
+    keys = dict(zip(capped["unique_id"], capped["blocking_keys"], strict=True))
+    [pair_key] = name_features("Mohammed Ali").blocking_keys
+    assert keys["0"] == [f"{pair_key}|1990"] and keys["1"] == [f"{pair_key}|1991"]
+    assert keys["x"] == []  # no birth year: the over-full block is left, nothing replaces it
+    birth = dict(zip(capped["unique_id"], capped["birth_keys"], strict=True))
+    assert all(len(birth[str(i)]) > 0 for i in range(6))  # three a year: under the cap
+    assert linkage.with_capped_blocks([frame], cap=10)[0] is frame
+
+
+def test_a_document_number_is_normalised_and_compared():
+    assert linkage.parse_document_number(" a12-345 67 ") == "A1234567"
+    with pytest.raises(MalformedRow) as error:
+        parse_row({"record_id": "1", "full_name": "Omar", "document_number": "№ 12"}, 4)
+    assert (error.value.line, error.value.column) == (4, "document_number")
+    left = [record("l", "Omar Khalid", document_number="A1234567", sex="M")]
+    right = [
+        record("same", "Омар Халид Мустафа", document_number="A1234568", sex="M"),
+        record("other", "Омар Халид", document_number="B7654321", sex="M"),
+    ]
+    pairs = {p.right_id: p for p in linkage.match(left, right, threshold=0.0).pairs}
+    assert pairs["same"].evidence["document"].level == "document number one typo apart"
+    assert pairs["other"].evidence["document"].level == "document numbers differ"
+    assert pairs["same"].probability > pairs["other"].probability

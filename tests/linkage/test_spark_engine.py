@@ -100,13 +100,15 @@ def spark():
 
 
 def test_the_name_function_is_registered_in_spark(spark):
+    keys = ("ahmad:5.0 ali:4.0 ~karimi:11.0", "ahmad:5.0 ~karimi:11.0", "hassan:6", "hussein:6")
     row = spark.sql(
-        "SELECT bm_name_similarity('ahmad ali karimi', 'ahmad karimi') AS partly, "
-        "bm_name_similarity('hassan', 'hussein') AS different, "
-        "bm_name_similarity(NULL, 'ahmad') AS missing"
+        f"SELECT bm_name_level('{keys[0]}', '{keys[1]}', 13.3) AS partly, "
+        f"bm_name_level('{keys[2]}', '{keys[3]}', 13.3) AS different, "
+        "bm_name_level(NULL, 'ahmad', 13.3) AS missing"
     ).collect()[0]
-    assert row["partly"] == linkage.name_key_similarity("ahmad ali karimi", "ahmad karimi")
-    assert row["different"] == linkage.name_key_similarity("hassan", "hussein") < 0.8
+    assert row["partly"] == linkage.name_key_level(keys[0], keys[1], 13.3)
+    assert linkage.NAME_LEVELS[row["partly"]][0] == "all parts agree"  # 16 bits: 2.7 over
+    assert row["different"] == linkage.NAMES_DIFFER
     assert row["missing"] is None
 
 

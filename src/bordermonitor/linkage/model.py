@@ -9,17 +9,19 @@ Records are prepared once (`prepare`): name features are computed once per disti
 (`names.name_features` is cached) and reduced to plain columns, so the SQL that compares
 millions of pairs never transliterates anything.
 
-Names are compared with our own `names.name_similarity`, registered in DuckDB as the
-Python function `bm_name_similarity` over an encoded token string.  A SQL-only stand-in
-(Jaro-Winkler on canonical strings) would miss what the tokens know: that Hassan and
-Hussein are two different names, that a missing grandfather's name costs little, that
-parts come in any order.  The cheap levels (exact canonical token set) come first, so the
-Python function runs only on blocked pairs that are not exact.
+Names are compared by `name_agreement`, registered in DuckDB (and Spark) as the Python
+function `bm_name_level` over an encoded token string: how alike two names are
+(`names.name_similarity`: Hassan and Hussein are two different names, a missing
+grandfather's name costs little, parts come in any order) and how rare the parts they
+share are among all the records of the run (`with_name_information`, Splink's
+term-frequency idea over name parts in any order).  A SQL-only stand-in (Jaro-Winkler on
+canonical strings) would miss what the tokens know.
 
 Blocking: two records are compared only when they share a blocking key of
 `names.blocking_keys_for` (two name parts' consonant skeletons), or one name part's
-skeleton with a plausible birth year and the sex (`_birth_keys`: an official's "given
-family" against a relative's "given father grandfather" share one part), exploded in SQL.
+skeleton with a plausible birth year and the sex, or an initial with the full birth date,
+or a document number (`_birth_keys`), exploded in SQL; no key may be shared by more than
+`MAX_BLOCK` records (`with_capped_blocks`).
 
 Parameters.  `DEFAULT_SETTINGS` carries documented hand-set m/u values and a prior; they
 are used as they are for inputs of fewer than `MIN_RECORDS_TO_TRAIN` records, where u from
@@ -55,12 +57,17 @@ from bordermonitor.linkage.names import (
     NameFeatures,
     name_features,
     name_similarity,
+    paired_parts,
+    similarity_of_pairing,
 )
 
 # Pairs at or above this match probability are proposed (match) or joined (dedupe).
 DEFAULT_THRESHOLD = 0.9
 # Below this many records the default parameters are used instead of training.
 MIN_RECORDS_TO_TRAIN = 1000
+# Below this many records name parts are not counted (in three records every part is
+# "rare"); `name_agreement` then assumes how common a part is from the variant tables.
+MIN_RECORDS_TO_COUNT = 200
 # name_similarity levels: "all parts agree (a part may be missing)", "names agree"
 # (names.MATCH_THRESHOLD, the acceptance-table threshold), "partly agree": from one of two
 # parts agreeing with a third missing (1 / 2.2), the common case of an official's "given
@@ -68,6 +75,39 @@ MIN_RECORDS_TO_TRAIN = 1000
 # cross-script benchmark lost at 0.6 scored 0.45 or 0.5).
 NAME_ALL_PARTS = 0.9
 NAME_PARTLY = 0.45
+# How much the agreeing name parts say beyond chance, in bits: the information of the parts
+# both names share (log2 of records / records with that part, the rarer reading of a
+# fuzzy pair not counted) less log2 of the records, the information needed to single one
+# record out.  "Mohammed Ali" agreeing says little at this border, "Fajumluar" a lot; the
+# same similarity with more information is a different level, so EM learns how much each
+# is worth (Splink's term-frequency adjustment, over name parts in any order).  Measured on
+# the generated 10k cross-script set: among pairs whose parts all agree, 0.3 true pairs
+# per false one below 0 bits, 1.5 at 0-4, 11 at 4-8, 38 above 8.
+NAME_LEVELS: tuple[tuple[str, float, float], ...] = (
+    # (label, least similarity, least information beyond chance in bits)
+    ("all parts agree, very rare names", NAME_ALL_PARTS, 12.0),
+    ("all parts agree, rare names", NAME_ALL_PARTS, 8.0),
+    ("all parts agree, uncommon names", NAME_ALL_PARTS, 4.0),
+    ("all parts agree", NAME_ALL_PARTS, 0.0),
+    ("all parts agree, common names", NAME_ALL_PARTS, -math.inf),
+    ("names agree, uncommon names", MATCH_THRESHOLD, 4.0),
+    ("names agree", MATCH_THRESHOLD, -math.inf),
+    ("names partly agree, uncommon parts", NAME_PARTLY, 4.0),
+    ("names partly agree", NAME_PARTLY, -math.inf),
+)
+NAMES_DIFFER = len(NAME_LEVELS)  # the level code of "names differ"
+# Without counts (fewer records than MIN_RECORDS_TO_COUNT): a name part the variant
+# tables know is a common given name (about one record in 128 has it), any other part a
+# family name or a rarer name (one in a thousand), among about a thousand records.
+UNCOUNTED_KNOWN_BITS = 7.0
+UNCOUNTED_OTHER_BITS = 10.0
+UNCOUNTED_SCALE = 10.0
+# A name this many bits beyond chance is rare enough that two records written exactly
+# alike are nearly always one person: EM blocks on such names to learn how often one
+# person's birth year, nationality and sex disagree between records (blocked on every
+# exact name, "Mohammed Ali" pairs of different men taught it that birth years differ
+# for a third of true matches).
+RARE_NAME_BITS = 4.0
 # Share of true matches the deterministic rule (same name parts, same birth years) finds;
 # used to estimate the prior from the data when training.  Across scripts it is low: 12%
 # of the true pairs of the generated cross-script benchmark set (benchmarks/linkage/), where
@@ -78,6 +118,12 @@ M_FLOOR = 0.001
 # Random pairs sampled to estimate u: each costs a call of the Python name function, and
 # beyond a few hundred thousand the estimates no longer move.
 U_SAMPLE_PAIRS = 3e5
+# Smallest u after training: half a pair in the random sample.
+U_FLOOR = 0.5 / U_SAMPLE_PAIRS
+# Fewest pairs on one birth date for EM to learn the name levels from them.
+MIN_EM_PAIRS = 200
+# Most records that may share one blocking key (`with_capped_blocks`).
+MAX_BLOCK = 500
 SEED = 20211108  # the day the Bruzgi camp formed; any fixed seed makes runs reproducible
 
 REQUIRED_COLUMNS = ("record_id", "full_name")
@@ -92,6 +138,7 @@ OPTIONAL_COLUMNS = (
     "place",
     "lat",
     "lon",
+    "document_number",
 )
 MODEL_FORMAT = "bordermonitor-link-model"
 MODEL_VERSION = 1
@@ -133,6 +180,7 @@ class LinkRecord:
     place: str = ""
     lat: float | None = None
     lon: float | None = None
+    document_number: str = ""  # passport or identity document, letters and digits only
 
     def __repr__(self) -> str:  # names are personal data: never in logs or tracebacks
         return f"LinkRecord(record_id={self.record_id!r})"
@@ -189,6 +237,20 @@ def parse_nationality(value: str) -> str:
     return code
 
 
+_DOCUMENT_SEPARATORS = re.compile(r"[\s\-./]+")
+
+
+def parse_document_number(value: str) -> str:
+    """A passport or identity-document number as compared: upper case, without the
+    spaces, dashes, dots and slashes officials and relatives write it with."""
+    number = _DOCUMENT_SEPARATORS.sub("", value).upper()
+    if not number.isalnum() or not number.isascii():
+        raise ValueError(f"{value!r}: a document number has only letters and digits")
+    if len(number) > 30:
+        raise ValueError(f"{value!r} is longer than any document number (30 characters)")
+    return number
+
+
 def _coordinate(value: str, limit: float) -> float:
     try:
         number = float(value)
@@ -224,6 +286,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "sex": _sex,
     "nationality": parse_nationality,
     "event_date": _event_date,
+    "document_number": lambda v: parse_document_number(v),
     "lat": lambda v: _coordinate(v, 90),
     "lon": lambda v: _coordinate(v, 180),
 }
@@ -296,11 +359,19 @@ def _name_key(features: NameFeatures) -> str | None:
     )
 
 
+_BITS = ":"  # separates a name part from its information in bits (`with_name_information`)
+
+
 @lru_cache(maxsize=262144)
-def _features_from_key(key: str) -> NameFeatures:
+def _features_from_key(key: str) -> tuple[NameFeatures, tuple[float, ...] | None]:
+    """The name of an encoded key, and each part's information when the key carries it."""
     parts = key.split(" ")
+    bits: tuple[float, ...] | None = None
+    if _BITS in key:
+        parts, bits = zip(*(p.split(_BITS) for p in parts), strict=True)
+        bits = tuple(float(b) for b in bits)
     tokens = tuple(p.lstrip(_UNKNOWN) for p in parts)
-    return NameFeatures(
+    features = NameFeatures(
         script="latin",
         tokens=tokens,
         known=tuple(not p.startswith(_UNKNOWN) for p in parts),
@@ -308,19 +379,177 @@ def _features_from_key(key: str) -> NameFeatures:
         skeletons=(),
         blocking_keys=frozenset(),
     )
+    return features, bits
 
 
 def name_key_similarity(a: str | None, b: str | None) -> float | None:
-    """`names.name_similarity` of two encoded name keys (the DuckDB function)."""
+    """`names.name_similarity` of two encoded name keys."""
     if not a or not b:
         return None
-    return _key_similarity(a, b) if a <= b else _key_similarity(b, a)
+    return name_similarity(_features_from_key(a)[0], _features_from_key(b)[0])
+
+
+def name_level(similarity: float, information: float) -> int:
+    """The code of the first of `NAME_LEVELS` a pair reaches (`NAMES_DIFFER` if none)."""
+    for code, (_label, least_similarity, least_information) in enumerate(NAME_LEVELS):
+        if similarity >= least_similarity and information >= least_information:
+            return code
+    return NAMES_DIFFER
+
+
+def name_agreement(
+    a: NameFeatures,
+    a_bits: tuple[float, ...] | None,
+    b: NameFeatures,
+    b_bits: tuple[float, ...] | None,
+    scale: float | None,
+) -> int:
+    """The name level of two names: how alike they are and how rare what they share is.
+
+    `scale` is log2 of the records compared.  Without counts (`None`, or fewer records
+    than `MIN_RECORDS_TO_COUNT`), a part the variant tables know (a common given name) is
+    taken to have `UNCOUNTED_KNOWN_BITS`, any other `UNCOUNTED_OTHER_BITS`, among
+    2**`UNCOUNTED_SCALE` records.
+    """
+    if not a.tokens or not b.tokens:
+        return NAMES_DIFFER
+    paired = paired_parts(a, b)
+    similarity = similarity_of_pairing(a, b, paired)
+    if a_bits is None or b_bits is None or not scale:
+        a_bits, b_bits, scale = _uncounted_bits(a), _uncounted_bits(b), UNCOUNTED_SCALE
+    shared = sum(min(a_bits[i], b_bits[j]) for _score, i, j in paired)
+    return name_level(similarity, shared - scale)
+
+
+def _uncounted_bits(features: NameFeatures) -> tuple[float, ...]:
+    return tuple(UNCOUNTED_KNOWN_BITS if k else UNCOUNTED_OTHER_BITS for k in features.known)
+
+
+def name_key_level(a: str | None, b: str | None, scale: float | None) -> int | None:
+    """`name_agreement` of two encoded name keys (the DuckDB and Spark function)."""
+    if not a or not b:
+        return None
+    scale = float(scale) if scale else None  # Spark hands a literal over as a Decimal
+    return _key_level(a, b, scale) if a <= b else _key_level(b, a, scale)
 
 
 @lru_cache(maxsize=1 << 20)
-def _key_similarity(a: str, b: str) -> float:
+def _key_level(a: str, b: str, scale: float | None) -> int:
     # Each name level calls the function again for the same pair; many pairs repeat names.
-    return name_similarity(_features_from_key(a), _features_from_key(b))
+    a_features, a_bits = _features_from_key(a)
+    b_features, b_bits = _features_from_key(b)
+    return name_agreement(a_features, a_bits, b_features, b_bits, scale)
+
+
+def for_one_run(frames: list[Any]) -> list[Any]:
+    """What one run needs from all its records at once: name parts' information
+    (`with_name_information`) and blocks no larger than `MAX_BLOCK` (`with_capped_blocks`).
+    Applied once (the frames then have `name_scale`)."""
+    if "name_scale" in frames[0].columns:
+        return frames
+    return with_capped_blocks(with_name_information(frames))
+
+
+def with_capped_blocks(frames: list[Any], cap: int | None = None) -> list[Any]:
+    """The frames with no blocking key shared by more than `cap` records.
+
+    A name-pair key that common ("Mohammed Ali") is replaced by the same key with each
+    plausible birth year, which splits its block some fifty ways; a birth key that common
+    is dropped (the name-pair keys still meet).  Without a cap the pairs grow with the
+    square of the records: at a million, hundreds of millions of them.
+    """
+    import pandas as pd
+
+    cap = cap or MAX_BLOCK
+    counts: dict[str, int] = {}
+    for frame in frames:
+        for column in ("blocking_keys", "birth_keys"):
+            for keys in frame[column]:
+                for key in keys:
+                    counts[key] = counts.get(key, 0) + 1
+    if not counts or max(counts.values()) <= cap:
+        return frames
+    result = []
+    for frame in frames:
+        frame = frame.copy(deep=False)
+        name_keys = []
+        for keys, low, high in zip(
+            frame["blocking_keys"], frame["birth_year_min"], frame["birth_year_max"], strict=True
+        ):
+            kept = [k for k in keys if counts[k] <= cap]
+            if len(kept) < len(keys) and not (pd.isna(low) or pd.isna(high)):
+                kept += [
+                    f"{k}|{year}"
+                    for k in keys
+                    if counts[k] > cap
+                    for year in range(int(low), int(high) + 1)
+                ]
+            name_keys.append(kept)
+        frame["blocking_keys"] = name_keys
+        frame["birth_keys"] = [
+            [k for k in keys if counts[k] <= cap] for keys in frame["birth_keys"]
+        ]
+        result.append(frame)
+    return result
+
+
+def part_information(records_with_part: int, records: int) -> float:
+    """Bits a name part says about who someone is: log2(records / records with it);
+    a part no record has yet counts as met once."""
+    return math.log2(max(records, 2) / max(records_with_part, 1))
+
+
+def with_name_information(frames: list[Any]) -> list[Any]:
+    """The prepared frames with each name part's information in `name_key` and the
+    scale (log2 of all records) in `name_scale`.
+
+    Counted over every frame of one run (both files of `match`): a part's information is
+    log2(records / records whose name has the part), so a name everyone has is worth
+    little and a name one family has is worth a lot.  Under `MIN_RECORDS_TO_COUNT`
+    records the counts say nothing: the keys stay without information and names are
+    scored as `name_agreement` does without counts.
+    """
+    import pandas as pd
+
+    total = sum(len(f) for f in frames)
+    if total < MIN_RECORDS_TO_COUNT:
+        result = []
+        for frame in frames:
+            frame = frame.copy(deep=False)
+            frame["name_scale"] = pd.array([0.0] * len(frame), dtype="Float64")
+            frame["name_rare"] = pd.array([None] * len(frame), dtype="Int64")
+            result.append(frame)
+        return result
+    counts: dict[str, int] = {}
+    for frame in frames:
+        for tokens in frame["name_tokens"]:
+            for token in tokens:
+                counts[token] = counts.get(token, 0) + 1
+    scale = round(part_information(1, total), 3)
+    encoded: dict[str, str] = {}
+
+    def with_bits(key: Any) -> Any:
+        if key is None or (not isinstance(key, str)) or not key:
+            return None
+        if key not in encoded:
+            encoded[key] = " ".join(
+                f"{part}{_BITS}{part_information(counts[part.lstrip(_UNKNOWN)], total):.2f}"
+                for part in key.split(" ")
+            )
+        return encoded[key]
+
+    def rare(tokens: Any) -> int | None:
+        information = sum(part_information(counts[t], total) for t in tokens) - scale
+        return 1 if len(tokens) and information >= RARE_NAME_BITS else None
+
+    result = []
+    for frame in frames:
+        frame = frame.copy(deep=False)
+        frame["name_key"] = [with_bits(k) for k in frame["name_key"]]
+        frame["name_scale"] = pd.array([scale] * len(frame), dtype="Float64")
+        frame["name_rare"] = pd.array([rare(t) for t in frame["name_tokens"]], dtype="Int64")
+        result.append(frame)
+    return result
 
 
 def _record_name(record: LinkRecord) -> NameFeatures:
@@ -345,18 +574,26 @@ def _birth_window(record: LinkRecord) -> tuple[int | None, int | None]:
     return None, None
 
 
-def _birth_keys(features: NameFeatures, low: int | None, high: int | None, sex: str) -> list[str]:
+def _birth_keys(
+    features: NameFeatures, low: int | None, high: int | None, sex: str, birth_date: str = ""
+) -> list[str]:
     """Second blocking keys: one name part's skeleton with a plausible birth year and sex
-    (unknown sex meets only unknown sex).
+    (unknown sex meets only unknown sex), and the first letter of one name part with the
+    full birth date.
 
     The name-pair keys miss a person whose records share only one name part (an official
     wrote given and family name, a relative given, father's and grandfather's name); the
-    same part, sex and birth year find most of those.
+    same part, sex and birth year find most of those.  A typo in the first consonants of
+    a name part, or a one-letter skeleton (David: d), leaves only the birth date and an
+    initial in common.
     """
     if low is None or high is None:
         return []
     skeletons = {s for s in features.skeletons if len(s) >= 2}
-    return sorted(f"{s}|{year}|{sex}" for s in skeletons for year in range(low, high + 1))
+    keys = {f"{s}|{year}|{sex}" for s in skeletons for year in range(low, high + 1)}
+    if len(birth_date) == 10:
+        keys |= {f"{birth_date}|{s[0]}" for s in features.skeletons if s}
+    return sorted(keys)
 
 
 def prepare(records: Iterable[LinkRecord], progress: ProgressFn | None = None) -> Any:
@@ -374,13 +611,15 @@ def prepare(records: Iterable[LinkRecord], progress: ProgressFn | None = None) -
                 "name_sorted": " ".join(sorted(features.token_set)) or None,
                 "name_tokens": sorted(features.token_set),
                 "blocking_keys": sorted(features.blocking_keys),
-                "birth_keys": _birth_keys(features, low, high, record.sex),
+                "birth_keys": _birth_keys(features, low, high, record.sex, record.birth_date)
+                + ([f"doc:{record.document_number}"] if record.document_number else []),
                 "birth_date": record.birth_date if len(record.birth_date) == 10 else None,
                 "birth_year_min": low,
                 "birth_year_max": high,
                 "sex": record.sex or None,
                 "nationality": record.nationality or None,
                 "event_date": record.event_date,
+                "document_number": record.document_number or None,
                 "lat": record.lat,
                 "lon": record.lon,
             }
@@ -402,6 +641,7 @@ def prepare(records: Iterable[LinkRecord], progress: ProgressFn | None = None) -
             "sex",
             "nationality",
             "event_date",
+            "document_number",
             "lat",
             "lon",
         ],
@@ -482,35 +722,36 @@ def with_event_roles(frame: Any, role: str | None = None) -> Any:
     return frame
 
 
+_NAME_LEVEL_SQL = "bm_name_level(name_key_l, name_key_r, name_scale_l)"
+# Default (m, u) of NAME_LEVELS, in order: the shares of true and of other blocked pairs
+# at each level on the generated 10k cross-script set, u scaled to random pairs.
+_NAME_LEVEL_PARAMETERS = (
+    (0.02, 0.0000001),
+    (0.05, 0.0000009),
+    (0.2, 0.00001),
+    (0.17, 0.0001),
+    (0.12, 0.0005),
+    (0.12, 0.00001),
+    (0.08, 0.0005),
+    (0.05, 0.003),
+    (0.15, 0.02),
+)
 # The default (untrained) parameters: m is the share of true matches at each level, u of
 # random pairs.  Chosen for this border's records: most people share a few nationalities
 # and one sex, names are the evidence, birth years are often a stated age.
 _COMPARISONS: list[dict[str, Any]] = [
     {
         "output_column_name": "name",
-        "comparison_description": "canonical name parts (names.name_similarity)",
+        "comparison_description": "canonical name parts and how rare they are (name_agreement)",
         "comparison_levels": [
             _level("name missing", "name_key_l IS NULL OR name_key_r IS NULL", 0, 0, null=True),
-            _level("same name parts", "name_sorted_l = name_sorted_r", 0.45, 0.00002),
-            _level(
-                "all parts agree",
-                f"bm_name_similarity(name_key_l, name_key_r) >= {NAME_ALL_PARTS}",
-                0.3,
-                0.0001,
+            *(
+                _level(label, f"{_NAME_LEVEL_SQL} = {code}", m, u)
+                for code, ((label, _s, _i), (m, u)) in enumerate(
+                    zip(NAME_LEVELS, _NAME_LEVEL_PARAMETERS, strict=True)
+                )
             ),
-            _level(
-                "names agree",
-                f"bm_name_similarity(name_key_l, name_key_r) >= {MATCH_THRESHOLD}",
-                0.15,
-                0.0005,
-            ),
-            _level(
-                "names partly agree",
-                f"bm_name_similarity(name_key_l, name_key_r) >= {NAME_PARTLY}",
-                0.07,
-                0.01,
-            ),
-            _level("names differ", "ELSE", 0.03, 0.98938),
+            _level("names differ", "ELSE", 0.02, 0.97838),
         ],
     },
     {
@@ -553,6 +794,27 @@ _COMPARISONS: list[dict[str, Any]] = [
             _level("sex unknown", "sex_l IS NULL OR sex_r IS NULL", 0, 0, null=True),
             _level("same sex", "sex_l = sex_r", 0.98, 0.55),
             _level("sex differs", "ELSE", 0.02, 0.45),
+        ],
+    },
+    {
+        "output_column_name": "document",
+        "comparison_description": "passport or identity-document number",
+        "comparison_levels": [
+            _level(
+                "document number unknown",
+                "document_number_l IS NULL OR document_number_r IS NULL",
+                0,
+                0,
+                null=True,
+            ),
+            _level("same document number", "document_number_l = document_number_r", 0.85, 1e-6),
+            _level(
+                "document number one typo apart",
+                "levenshtein(document_number_l, document_number_r) <= 1",
+                0.1,
+                1e-5,
+            ),
+            _level("document numbers differ", "ELSE", 0.05, 0.999989),
         ],
     },
     # A missing person against a death or a detention (see `with_event_roles`).  Both
@@ -661,10 +923,10 @@ def _connection() -> Any:
     con = duckdb.connect(":memory:", config={"temp_directory": spill})
     weakref.finalize(con, shutil.rmtree, spill, True)
     con.create_function(
-        "bm_name_similarity",
-        name_key_similarity,
-        ["VARCHAR", "VARCHAR"],
-        "DOUBLE",
+        "bm_name_level",
+        name_key_level,
+        ["VARCHAR", "VARCHAR", "DOUBLE"],
+        "INTEGER",
         side_effects=False,
     )
     return con
@@ -691,6 +953,15 @@ def _has_pairs(frames: list[Any], columns: tuple[str, ...]) -> bool:
     return bool(keyed[0].index.intersection(keyed[1].index).size)
 
 
+def _pair_count(frames: list[Any], columns: tuple[str, ...]) -> int:
+    """How many pairs blocking on these columns yields."""
+    keyed = [f.dropna(subset=list(columns)).groupby(list(columns)).size() for f in frames]
+    if len(keyed) == 1:
+        return int((keyed[0] * (keyed[0] - 1) // 2).sum())
+    left, right = keyed[0].align(keyed[1], join="inner")
+    return int((left * right).sum())
+
+
 def _weight(bayes_factor: float) -> float:
     """Splink's Bayes factor of one field as a match weight (log2; 0 = no evidence)."""
     return round(math.log2(bayes_factor), 3) if bayes_factor > 0 else -math.inf
@@ -698,11 +969,14 @@ def _weight(bayes_factor: float) -> float:
 
 def _floor_m(settings: dict[str, Any]) -> None:
     """No level may be impossible among matches: EM drives rare levels' m to zero, which
-    would let one odd field (a misspelt name, a wrong birth year) veto any match."""
+    would let one odd field (a misspelt name, a wrong birth year) veto any match.  Nor
+    certain: a level no random pair reached gets u from the sample's size, not zero,
+    which would make one field (a very rare name) decide alone."""
     for comparison in settings["comparisons"]:
         for level in comparison["comparison_levels"]:
             if not level.get("is_null_level"):
                 level["m_probability"] = max(level.get("m_probability") or 0.0, M_FLOOR)
+                level["u_probability"] = max(level.get("u_probability") or 0.0, U_FLOOR)
 
 
 class LinkModel:
@@ -745,6 +1019,7 @@ class LinkModel:
         settings["retain_intermediate_calculation_columns"] = True
         aliases = ["left_records", "right_records"] if len(frames) == 2 else None
         frames = [with_event_roles(f) for f in frames]
+        frames = for_one_run(frames)
         if engine == ENGINE_SPARK:
             from bordermonitor.linkage import spark_engine
 
@@ -778,6 +1053,7 @@ class LinkModel:
             if progress:
                 progress(f"{total} records: too few to train on; using the given parameters")
             return self
+        frames = for_one_run([with_event_roles(f) for f in frames])
         linker = self._linker(frames, link_type, engine)
         say = progress or (lambda message: None)
         exact = ("name_sorted", "birth_year_min", "birth_year_max")
@@ -791,10 +1067,16 @@ class LinkModel:
         say("estimating u by random sampling")
         linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
         # Each EM session estimates m for the fields it is not blocked on.
-        for label, columns in (
-            ("names", ("name_sorted",)),
-            ("birth year", ("birth_year_min", "birth_year_max", "nationality")),
-        ):
+        # Names are learnt on pairs born the same day when there are enough of them (most
+        # such pairs are one person, whatever their names), else on birth year and
+        # nationality.
+        by_birth_date = ("birth date", ("birth_date",))
+        if _pair_count(frames, by_birth_date[1]) < MIN_EM_PAIRS:
+            by_birth_date = ("birth year", ("birth_year_min", "birth_year_max", "nationality"))
+        by_name = ("rare names", ("name_sorted", "name_rare"))
+        if not _has_pairs(frames, by_name[1]):  # too few records to count (or no rare name)
+            by_name = ("names", ("name_sorted",))
+        for label, columns in (by_name, by_birth_date):
             if not _has_pairs(frames, columns):
                 say(f"no pairs blocked on {label}: that EM session is skipped")
                 continue

@@ -1,9 +1,10 @@
 """What the app keeps to propose matches, and what coordinators decided about them.
 
-`PersonMatchData` and `BlockingKey` are derived from a person's records and can be
-rebuilt at any time (`services.matching_data_rebuild`).  They hold nothing that is not
-already plain on the person (sex, nationality, birth years) except the blocking keys,
-and those only as keyed digests: a copy of the database cannot tell which names meet.
+`PersonMatchData`, `BlockingKey` and `NamePart` are derived from a person's records and
+can be rebuilt at any time (`services.matching_data_rebuild`).  They hold nothing that is
+not already plain on the person (sex, nationality, birth years) except the blocking keys
+and name parts, and those only as keyed digests: a copy of the database cannot tell which
+names meet.
 
 `MatchDecision` is append-only in spirit: a decision is never edited, a confirmed link
 is undone by stamping `undone_at` (and restoring what the confirmation changed), so the
@@ -61,6 +62,28 @@ class BlockingKey(models.Model):
 
     def __str__(self) -> str:
         return f"blocking key of {self.person_id}"
+
+
+class NamePart(models.Model):
+    """A keyed digest of one canonical part of a person's names (never the part itself).
+
+    Counted per digest, they tell how rare a name part is among the people on record,
+    which is how much its agreement is worth (`model.NAME_LEVELS`): "Mohammed" agreeing
+    says little, a family name only one family has says a lot.  Like the blocking keys,
+    the digests let someone with a copy of the database count how many people share some
+    unknown name part, not which part it is.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=32, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "digest"], name="name_part_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"name part of {self.person_id}"
 
 
 CONFIRMED, REJECTED, UNSURE = "confirmed", "rejected", "unsure"

@@ -538,15 +538,12 @@ def token_similarity(a: str, a_known: bool, b: str, b_known: bool) -> float:
     return score
 
 
-def name_similarity(a: NameFeatures, b: NameFeatures) -> float:
-    """How alike two names are, 0..1, tolerant of reordered and missing parts.
+def paired_parts(a: NameFeatures, b: NameFeatures) -> list[tuple[float, int, int]]:
+    """The parts of two names that correspond: (similarity, index in a, index in b).
 
-    Parts are paired greedily, best pairs first; a part of the shorter name with no partner
-    is a conflict (different given name), a part only the longer name has costs
-    MISSING_PART_WEIGHT (a relative may not know the grandfather's name).
+    Parts are paired greedily, best pairs first, each part at most once, in any order;
+    pairs under TOKEN_MATCH are not parts of one name.
     """
-    if not a.tokens or not b.tokens:
-        return 0.0
     pairs = sorted(
         (
             (token_similarity(x, xk, y, yk), i, j)
@@ -557,7 +554,7 @@ def name_similarity(a: NameFeatures, b: NameFeatures) -> float:
     )
     used_a: set[int] = set()
     used_b: set[int] = set()
-    total = 0.0
+    paired = []
     for score, i, j in pairs:
         if score < TOKEN_MATCH:
             break
@@ -565,9 +562,26 @@ def name_similarity(a: NameFeatures, b: NameFeatures) -> float:
             continue
         used_a.add(i)
         used_b.add(j)
-        total += score
+        paired.append((score, i, j))
+    return paired
+
+
+def similarity_of_pairing(a: NameFeatures, b: NameFeatures, paired: list) -> float:
+    """`name_similarity` from the parts `paired_parts` found."""
     short, long_ = sorted((len(a.tokens), len(b.tokens)))
-    return total / (short + MISSING_PART_WEIGHT * (long_ - short))
+    return sum(score for score, _, _ in paired) / (short + MISSING_PART_WEIGHT * (long_ - short))
+
+
+def name_similarity(a: NameFeatures, b: NameFeatures) -> float:
+    """How alike two names are, 0..1, tolerant of reordered and missing parts.
+
+    A part of the shorter name with no partner is a conflict (different given name), a
+    part only the longer name has costs MISSING_PART_WEIGHT (a relative may not know the
+    grandfather's name).
+    """
+    if not a.tokens or not b.tokens:
+        return 0.0
+    return similarity_of_pairing(a, b, paired_parts(a, b))
 
 
 def names_match(a: str, b: str) -> bool:

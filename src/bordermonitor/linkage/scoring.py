@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -24,13 +24,16 @@ from bordermonitor.linkage.model import (
     EARTH_RADIUS_KM,
     EVENT_LATER_DAYS,
     EVENT_SOON_DAYS,
-    NAME_ALL_PARTS,
-    NAME_PARTLY,
+    MIN_RECORDS_TO_COUNT,
+    NAME_LEVELS,
+    NAMES_DIFFER,
     FieldEvidence,
     LinkModel,
     ProposedMatch,
+    name_agreement,
+    part_information,
 )
-from bordermonitor.linkage.names import MATCH_THRESHOLD, NameFeatures, name_similarity
+from bordermonitor.linkage.names import NameFeatures
 
 # An unidentified body against one missing person who is consistent with it in sex, age,
 # nationality and dates: the prior that they are the same person.  The model's own prior
@@ -63,24 +66,60 @@ class MatchRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class NameInformation:
+    """How rare each name part is among the records compared against (`model`'s
+    information in bits: log2(records / records with the part)), and log2 of the records.
+
+    Parts not in `bits` are taken as met once.  Without it (`None`, fewer records than
+    `model.MIN_RECORDS_TO_COUNT`) names are scored as `model.name_agreement` does
+    without counts.
+    """
+
+    bits: dict[str, float]
+    scale: float
+
+    @classmethod
+    def counted(cls, records_with_part: dict[str, int], records: int) -> NameInformation | None:
+        """From how many records have each part (`model.part_information`); None under
+        `model.MIN_RECORDS_TO_COUNT` records, as in `model.with_name_information`."""
+        if records < MIN_RECORDS_TO_COUNT:
+            return None
+        return cls(
+            bits={p: part_information(n, records) for p, n in records_with_part.items()},
+            scale=part_information(1, records),
+        )
+
+    def of(self, features: NameFeatures) -> tuple[float, ...]:
+        return tuple(self.bits.get(t, self.scale) for t in features.tokens)
+
+
+@dataclass(frozen=True)
 class _Pair:
     left: MatchRecord
     right: MatchRecord
+    information: NameInformation | None = None
 
     @property
     def named(self) -> bool:
         return bool(self.left.names and self.right.names)
 
-    @property
-    def same_parts(self) -> bool:
-        rights = {r.token_set for r in self.right.names if r.tokens}
-        return any(left.token_set in rights for left in self.left.names if left.tokens)
-
-    @property
-    def name_score(self) -> float:
-        return max(
-            (name_similarity(a, b) for a in self.left.names for b in self.right.names),
-            default=0.0,
+    @cached_property
+    def name_level(self) -> int:
+        """The best `model.NAME_LEVELS` code over every spelling of either side."""
+        info = self.information
+        return min(
+            (
+                name_agreement(
+                    a,
+                    info.of(a) if info else None,
+                    b,
+                    info.of(b) if info else None,
+                    info.scale if info else None,
+                )
+                for a in self.left.names
+                for b in self.right.names
+            ),
+            default=NAMES_DIFFER,
         )
 
     @property
@@ -130,10 +169,10 @@ def km_apart(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 # One predicate per level label of model._COMPARISONS (the SQL conditions, in Python).
 _LEVELS: dict[str, Callable[[_Pair], bool]] = {
     "name missing": lambda p: not p.named,
-    "same name parts": lambda p: p.same_parts,
-    "all parts agree": lambda p: p.name_score >= NAME_ALL_PARTS,
-    "names agree": lambda p: p.name_score >= MATCH_THRESHOLD,
-    "names partly agree": lambda p: p.name_score >= NAME_PARTLY,
+    **{
+        label: (lambda p, code=code: p.name_level == code)
+        for code, (label, _similarity, _information) in enumerate(NAME_LEVELS)
+    },
     "names differ": lambda p: True,
     "birth year unknown": lambda p: not p.born_known,
     "same birth date": lambda p: (
@@ -154,6 +193,8 @@ _LEVELS: dict[str, Callable[[_Pair], bool]] = {
     "within six months after last contact": lambda p: p.event_within(EVENT_LATER_DAYS),
     "long after last contact": lambda p: p.days_after[1] > EVENT_LATER_DAYS,
     "before last contact": lambda p: True,
+    # the app keeps no document numbers for matching: only `bordermonitor link` files have them
+    "document number unknown": lambda p: True,
     "place unknown": lambda p: not p.placed,
     **{f"within {km} km": (lambda p, km=km: p.km_apart < km) for km, _m, _u in DISTANCE_LEVELS},
     f"over {DISTANCE_LEVELS[-1][0]} km apart": lambda p: True,
@@ -172,10 +213,16 @@ def _logit2(probability: float) -> float:
     return math.log2(probability / (1 - probability))
 
 
-def score(left: MatchRecord, right: MatchRecord, *, prior: float | None = None) -> ProposedMatch:
+def score(
+    left: MatchRecord,
+    right: MatchRecord,
+    *,
+    prior: float | None = None,
+    information: NameInformation | None = None,
+) -> ProposedMatch:
     """Probability that two records are one person, with each field's level and weight."""
     settings = model_settings()
-    pair = _Pair(left, right)
+    pair = _Pair(left, right, information)
     if prior is None:
         prior = settings["probability_two_random_records_match"]
     total = _logit2(prior)

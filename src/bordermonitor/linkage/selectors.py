@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from bordermonitor.accounts import need_to_know
 from bordermonitor.linkage.labels import EVENT_FIELD_LABELS
-from bordermonitor.linkage.model import ProposedMatch
+from bordermonitor.linkage.model import MAX_BLOCK, ProposedMatch
 from bordermonitor.linkage.models import (
     CONFIRMED,
     REJECTED,
@@ -28,6 +28,7 @@ from bordermonitor.linkage.scoring import BODY_PRIOR, score
 from bordermonitor.linkage.services import (
     death_birth_years,
     death_match_record,
+    name_information,
     person_birth_years,
     person_digests,
     person_match_record,
@@ -153,16 +154,36 @@ def _with_status(matches: list[PossibleMatch], decisions) -> list[PossibleMatch]
     return kept
 
 
-def person_candidates(person: Person) -> list[Person]:
-    """Other people sharing a blocking-key digest with any spelling of this person's name,
+def person_candidates(person: Person, max_block: int = MAX_BLOCK) -> list[Person]:
+    """Other people sharing a blocking-key digest with any spelling of this person's name
+    (born in an overlapping year, for a key more than `max_block` people share),
     and the people a standing confirmed link joins to this one (whose names may have
     been changed since, so they no longer share a key: a link stays shown until undone)."""
     digests = person_digests(person)
-    ids = set(
+    sizes = dict(
         BlockingKey.objects.filter(digest__in=digests)
+        .values_list("digest")
+        .annotate(n=Count("person_id"))
+    )
+    small = [d for d, n in sizes.items() if n <= max_block]
+    ids = set(
+        BlockingKey.objects.filter(digest__in=small)
         .exclude(person=person)
         .values_list("person_id", flat=True)
     )
+    large = [d for d, n in sizes.items() if n > max_block]
+    data = PersonMatchData.objects.filter(person=person).first()
+    if large and data is not None and data.birth_year_min is not None:
+        # as `model.with_capped_blocks`: a key that common meets only the same birth years
+        ids |= set(
+            BlockingKey.objects.filter(
+                digest__in=large,
+                person__match_data__birth_year_min__lte=data.birth_year_max,
+                person__match_data__birth_year_max__gte=data.birth_year_min,
+            )
+            .exclude(person=person)
+            .values_list("person_id", flat=True)
+        )
     links = MatchDecision.objects.filter(
         undone_at__isnull=True, verdict=CONFIRMED, death__isnull=True
     ).filter(Q(person=person) | Q(other_person=person))
@@ -249,8 +270,10 @@ def possible_matches(
         decisions = _decisions_for_pairs([p.pk for p in candidates], [record.pk])
     else:
         me = person_match_record(record)
-        for other in person_candidates(record):
-            proposed = score(me, person_match_record(other))
+        others = [(other, person_match_record(other)) for other in person_candidates(record)]
+        information = name_information([me, *(r for _, r in others)])
+        for other, other_record in others:
+            proposed = score(me, other_record, information=information)
             matches.append(PossibleMatch(person=record, other=other, proposed=proposed))
         deaths = list(body_candidates_for_person(record))
         linked = DeathRecord.objects.filter(person=record).exclude(pk__in=[d.pk for d in deaths])
@@ -306,9 +329,10 @@ def review_queue(*, threshold: float = REVIEW_THRESHOLD, user=None) -> list[Poss
     pairs = _person_pairs()
     people = _persons({p for pair in pairs for p in pair})
     records = {pk: person_match_record(p) for pk, p in people.items()}
+    information = name_information(records.values())
     proposals: list[PossibleMatch] = []
     for a, b in pairs:
-        proposed = score(records[a], records[b])
+        proposed = score(records[a], records[b], information=information)
         if proposed.probability >= threshold:
             first, second = sorted((people[a], people[b]), key=lambda p: str(p.pk))
             proposals.append(PossibleMatch(person=first, other=second, proposed=proposed))

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
@@ -28,10 +29,11 @@ from bordermonitor.linkage.models import (
     VERDICT_CHOICES,
     BlockingKey,
     MatchDecision,
+    NamePart,
     PersonMatchData,
 )
 from bordermonitor.linkage.names import name_features
-from bordermonitor.linkage.scoring import BODY_PRIOR, MatchRecord, score
+from bordermonitor.linkage.scoring import BODY_PRIOR, MatchRecord, NameInformation, score
 from bordermonitor.records.models import Person
 from bordermonitor.tracing.models import (
     UNIDENTIFIED,
@@ -60,6 +62,29 @@ def person_digests(person: Person) -> set[str]:
     for name in person_names(person):
         keys |= name_features(name).blocking_keys
     return {blocking_key_digest(k) for k in keys}
+
+
+NAME_PART_PREFIX = "part:"  # name-part digests never equal a blocking key's (no ":")
+
+
+def name_part_digest(part: str) -> str:
+    """The stored form of one canonical name part (`models.NamePart`)."""
+    return blocking_key_digest(NAME_PART_PREFIX + part)
+
+
+def person_name_parts(person: Person) -> set[str]:
+    """Digests of the canonical parts of all the person's spellings."""
+    parts: set[str] = set()
+    for name in person_names(person):
+        parts |= name_features(name).token_set
+    return {name_part_digest(p) for p in parts}
+
+
+def _keep_digests(model, person: Person, wanted: set[str]) -> None:
+    """Make the person's stored digests of one kind exactly `wanted`."""
+    stored = set(model.objects.filter(person=person).values_list("digest", flat=True))
+    model.objects.filter(person=person, digest__in=stored - wanted).delete()
+    model.objects.bulk_create([model(person=person, digest=d) for d in sorted(wanted - stored)])
 
 
 def person_birth_years(person: Person) -> tuple[int | None, int | None]:
@@ -171,11 +196,42 @@ def death_match_record(death: DeathRecord) -> MatchRecord:
     )
 
 
+def name_part_counts(records: Iterable[MatchRecord]) -> tuple[dict[str, int], int]:
+    """How many people on record have each name part of these records, and how many
+    people there are (one count per part digest, `models.NamePart`)."""
+    digests: dict[str, str] = {}
+    for record in records:
+        for features in record.names:
+            for token in features.tokens:
+                digests.setdefault(token, name_part_digest(token))
+    counts: dict[str, int] = {}
+    wanted = sorted(set(digests.values()))
+    for start in range(0, len(wanted), 500):
+        rows = (
+            NamePart.objects.filter(digest__in=wanted[start : start + 500])
+            .values_list("digest")
+            .annotate(n=Count("person_id"))
+        )
+        counts.update(dict(rows))
+    # before `matching_rebuild` has counted anyone (a database from before name parts were
+    # kept), no counts at all: every part would look unique and every name rare
+    people = PersonMatchData.objects.count() if NamePart.objects.exists() else 0
+    return {token: counts.get(digest, 0) for token, digest in digests.items()}, people
+
+
+def name_information(records: Iterable[MatchRecord]) -> NameInformation | None:
+    """How rare the name parts of these records are among the people on record: the
+    measure `bordermonitor link` takes over its input file (and, like it, none under
+    `model.MIN_RECORDS_TO_COUNT` people)."""
+    return NameInformation.counted(*name_part_counts(records))
+
+
 def pair_score(person: Person, other: Person | DeathRecord):
     """The model's ProposedMatch for a person and another person or a body."""
     if isinstance(other, DeathRecord):
         return score(person_match_record(person), death_match_record(other), prior=BODY_PRIOR)
-    return score(person_match_record(person), person_match_record(other))
+    records = (person_match_record(person), person_match_record(other))
+    return score(*records, information=name_information(records))
 
 
 # -- derived data -----------------------------------------------------------------------
@@ -192,6 +248,7 @@ def matching_data_refresh(person: Person) -> PersonMatchData | None:
     if person.data_key.destroyed_at is not None:
         PersonMatchData.objects.filter(person=person).delete()
         BlockingKey.objects.filter(person=person).delete()
+        NamePart.objects.filter(person=person).delete()
         return None
     low, high = person_birth_years(person)
     reports = MissingPersonReport.objects.filter(person=person)
@@ -213,12 +270,8 @@ def matching_data_refresh(person: Person) -> PersonMatchData | None:
             "refreshed_at": timezone.now(),
         },
     )
-    wanted = person_digests(person)
-    stored = set(BlockingKey.objects.filter(person=person).values_list("digest", flat=True))
-    BlockingKey.objects.filter(person=person, digest__in=stored - wanted).delete()
-    BlockingKey.objects.bulk_create(
-        [BlockingKey(person=person, digest=d) for d in sorted(wanted - stored)]
-    )
+    _keep_digests(BlockingKey, person, person_digests(person))
+    _keep_digests(NamePart, person, person_name_parts(person))
     return data
 
 

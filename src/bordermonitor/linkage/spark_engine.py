@@ -5,9 +5,9 @@ instead of DuckDB, for record sets too large for one machine.  Only where the SQ
 changes: `model.LinkModel._linker` asks this module for the database API and hands it
 the same prepared frames, converted to Spark DataFrames.
 
-Names are compared by the very function DuckDB uses, `model.name_key_similarity`,
-registered in Spark as the Python UDF `bm_name_similarity`: re-writing the name levels in
-Spark SQL would give a second implementation that drifts from `names.name_similarity`
+Names are compared by the very function DuckDB uses, `model.name_key_level`,
+registered in Spark as the Python UDF `bm_name_level`: re-writing the name levels in
+Spark SQL would give a second implementation that drifts from `model.name_agreement`
 (variant tables, missing parts, any order), and the results must not depend on the
 engine.  The price is that Spark's executors run Python: they need the same Python
 environment with bordermonitor installed (`pip install 'bordermonitor[spark]'`).
@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bordermonitor.linkage.model import name_key_similarity
+from bordermonitor.linkage.model import name_key_level
 
 DEFAULT_MASTER = "local[2]"
 LOCAL_SHUFFLE_PARTITIONS = 8
@@ -81,10 +81,10 @@ def _shuffle_partitions() -> int | None:
 
 @cache
 def spark_session() -> Any:
-    """One Spark session per process, with `bm_name_similarity` registered."""
+    """One Spark session per process, with `bm_name_level` registered."""
     try:
         from pyspark.sql import SparkSession
-        from pyspark.sql.types import DoubleType
+        from pyspark.sql.types import IntegerType
     except ImportError:
         raise RuntimeError(
             "--engine spark needs pyspark: pip install 'bordermonitor[spark]' "
@@ -124,7 +124,7 @@ def spark_session() -> Any:
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     spark.sparkContext.setCheckpointDir(checkpoints)
-    spark.udf.register("bm_name_similarity", name_key_similarity, DoubleType())
+    spark.udf.register("bm_name_level", name_key_level, IntegerType())
     return spark
 
 

@@ -109,7 +109,12 @@ def is_erased(record) -> bool:
 
 def _remove_derived(person_ids: Iterable[uuid.UUID]) -> int:
     """Names, blind-index tokens and matching data of erased people."""
-    from bordermonitor.linkage.models import BlockingKey, MatchDecision, PersonMatchData
+    from bordermonitor.linkage.models import (
+        BlockingKey,
+        MatchDecision,
+        NamePart,
+        PersonMatchData,
+    )
     from bordermonitor.records.models import NameToken, NameVariant
 
     person_ids = list(person_ids)
@@ -117,6 +122,7 @@ def _remove_derived(person_ids: Iterable[uuid.UUID]) -> int:
     names, _ = NameVariant.objects.filter(person_id__in=person_ids).delete()
     PersonMatchData.objects.filter(person_id__in=person_ids).delete()
     BlockingKey.objects.filter(person_id__in=person_ids).delete()
+    NamePart.objects.filter(person_id__in=person_ids).delete()
     # reasons are sealed with the key of the decision's `person` (see its model)
     _null_sealed(MatchDecision.objects.filter(person_id__in=person_ids))
     return names

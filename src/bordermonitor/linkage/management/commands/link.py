@@ -22,7 +22,8 @@ from bordermonitor.linkage import model as linkage
 COLUMNS_HELP = (
     "Input columns: record_id and full_name (required); given_name, family_name, "
     "birth_date (YYYY, YYYY-MM or YYYY-MM-DD), age, sex (M/F), nationality (ISO 3166 code "
-    "or country name in English or Russian), event_date (YYYY-MM-DD), place, lat, lon "
+    "or country name in English or Russian), event_date (YYYY-MM-DD), place, lat, lon, "
+    "document_number (passport or identity document; spaces and dashes ignored) "
     "(optional, may be empty). Other columns are ignored. In match, LEFT's event_date is "
     "the last contact with a missing person and RIGHT's the day a body was found or a "
     "person detained: found before the last contact counts against a pair, near the "
