@@ -1,24 +1,27 @@
 """The dashboard's figures on many events: every selector of `figures.selectors`.
 
 Run by hand (not a unit test).  For each database it builds (or reuses) the data set
-of `benchmarks/records_list.py` (at `--scale 1`: 100,000 events, 300,000 acts,
-150,000 people, 40,000 sources; `--scale 10` is 1,000,000 events), lets half of the
-sources consent to anonymous publication (records_list makes them all internal-only,
-which would leave the publish scope empty), rebuilds the monthly counts
-(`bordermonitor figures rebuild`, timed), then times each figure for a one-year and a
-two-year period in both scopes, p50/p95 over `--runs` runs, against a baseline
-`SELECT COUNT(*)` of the events measured in the same run:
+of `benchmarks/figures_data.py` (`--scale 1`: 100,000 events, 300,000 acts, 150,000
+people, 40,000 sources, half of them consenting to anonymous publication; `--scale
+10` is 1,000,000 events), rebuilds the monthly counts (`bordermonitor figures
+rebuild`, timed, progress per month on stderr), then times each figure for a
+one-year, a two-year and a mid-month-to-mid-month period in both scopes, p50/p95
+over `--runs` runs, against a baseline `SELECT COUNT(*)` of the events measured in
+the same run.  SQLite goes through SQLCipher, as the app runs.
 
     cd /work/main
-    .venv/bin/python benchmarks/figures_aggregates.py --reuse /tmp/bm-figures   # both
-    .venv/bin/python benchmarks/figures_aggregates.py --reuse /tmp/bm-figures \\
+    .venv/bin/python benchmarks/figures_aggregates.py --scale 10 --reuse /tmp/bm-figures \\
         --db postgres --pg-url postgres://postgres@127.0.0.1:5432/bm_figures_bench
-    .venv/bin/python benchmarks/figures_aggregates.py --reuse /tmp/bm-figures --direct
+    .venv/bin/python benchmarks/figures_aggregates.py --scale 10 --reuse /tmp/bm-figures \\
+        --db sqlite
+    .venv/bin/python benchmarks/figures_aggregates.py --reuse /tmp/bm-figures --skip-rebuild
 
-`--direct` also times the straightforward GROUP BY over the records (what the
-selectors did before the monthly counts; `selectors.count_directly`), fewer runs.
-`--explain` prints the query plans of the direct queries.  The PostgreSQL database
-named in --pg-url is DROPPED and re-created unless --reuse finds it built.
+A `--reuse` directory built by this script serves figures_dashboard.py too (and the
+other way round); `--skip-rebuild` measures again without recounting.  `--direct`
+also times the straightforward GROUP BY over the records (what the selectors did
+before the monthly counts; `selectors.count_directly`), fewer runs.  `--explain`
+prints the query plans of the direct queries.  The PostgreSQL database named in
+--pg-url is DROPPED and re-created unless --reuse finds it built.
 
 Target: p95 < 300 ms for every figure on both databases.
 """
@@ -27,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import statistics
 import subprocess
@@ -38,10 +40,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from figures_data import child_environment, ensure_built, percentile, prepare  # noqa: E402
 
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/bm_figures_bench"
 TARGET_P95_MS = 300.0
-BUILT_NOTE = "built.json"
 YEAR = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
 TWO_YEARS = (dt.date(2023, 1, 1), dt.date(2024, 12, 31))
 MID_MONTH = (dt.date(2023, 3, 15), dt.date(2024, 3, 14))  # two partial months, counted directly
@@ -56,13 +58,22 @@ def main() -> int:
     parser.add_argument("--reuse", metavar="DIR", help="build once into DIR/<db>/ and reuse")
     parser.add_argument("--direct", action="store_true", help="also time the direct GROUP BY")
     parser.add_argument("--explain", action="store_true", help="print the direct query plans")
+    parser.add_argument(
+        "--skip-rebuild",
+        action="store_true",
+        help="reusing a data set whose monthly counts an earlier run rebuilt",
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the data set (no rebuild, no timing)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args)
 
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"bordermonitor benchmark: figures ({os.cpu_count()} CPUs, load average {load})")
+    print(f"date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     failed = False
     for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
@@ -71,40 +82,18 @@ def main() -> int:
             data_dir.mkdir(parents=True, exist_ok=True)
         else:
             data_dir = Path(tempfile.mkdtemp(prefix=f"bm-figures-{db}-"))
-        env = dict(os.environ)
-        env.update(
-            BM_DATA_DIR=str(data_dir),
-            BM_DEBUG="1",
-            DJANGO_SETTINGS_MODULE="bordermonitor.settings",
-            DATABASE_URL=(
-                f"sqlite:///{data_dir / 'bench.sqlite3'}" if db == "sqlite" else args.pg_url
-            ),
-        )
-        note = data_dir / BUILT_NOTE
-        if (
-            note.exists()
-            and json.loads(note.read_text("utf-8")).get("database") != env["DATABASE_URL"]
-        ):
-            note.unlink()
-        if db == "postgres" and not note.exists():
-            from records_list import _recreate_pg_database
-
-            _recreate_pg_database(args.pg_url)
+        env = child_environment(db, data_dir, args.pg_url)
+        prepare(db, data_dir, env, args.pg_url)
         command = [sys.executable, __file__, "--child", db, "--runs", str(args.runs)]
         command += ["--scale", str(args.scale), "--reuse", str(data_dir)]
         command += ["--direct"] if args.direct else []
         command += ["--explain"] if args.explain else []
+        command += ["--skip-rebuild"] if args.skip_rebuild else []
+        command += ["--build-only"] if args.build_only else []
         result = subprocess.run(command, env=env, cwd=ROOT, check=False)  # noqa: S603
         failed |= result.returncode != 0
         print(f"(data kept in {data_dir})")
     return 1 if failed else 0
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def child(args) -> int:
@@ -114,43 +103,16 @@ def child(args) -> int:
     django.setup()
     settings.DEBUG = False
     from django.core.management import call_command
-    from django.db import connection
 
-    from bordermonitor.core.keys import create_master_key
-    from bordermonitor.records.models import Source
-
-    note = Path(args.reuse) / BUILT_NOTE
-    if note.exists():
-        counts = json.loads(note.read_text("utf-8"))["counts"]
-        call_command("migrate", verbosity=0)
-        print(f"(reusing the data set built in {args.reuse})")
-    else:
-        from records_list import N_ACTS, N_EVENTS, N_PERSONS, N_SOURCES, generate
-
-        create_master_key(settings.KEY_FILE)
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        counts, _ = generate(
-            events=int(N_EVENTS * args.scale),
-            acts=int(N_ACTS * args.scale),
-            persons=int(N_PERSONS * args.scale),
-            sources=int(N_SOURCES * args.scale),
-        )
-        # half the sources consent to anonymous publication (queryset update: no
-        # signals; the rebuild below counts them)
-        Source.objects.filter(received_on__day__lte=15).update(
-            internal_only=False, consent_publish_anonymously=True
-        )
-        if args.child == "postgres":
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")
-        print(f"built in {time.perf_counter() - started:.0f} s")
-        note.write_text(json.dumps({"counts": counts, "database": os.environ["DATABASE_URL"]}))
+    counts = ensure_built(Path(args.reuse), args.scale)
     print(f"\n=== {args.child}: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} ===")
-    print("data: " + ", ".join(f"{n:,} {k}" for k, n in counts.items()))
-    started = time.perf_counter()
-    call_command("figures", "rebuild", "--quiet")
-    print(f"figures rebuild: {time.perf_counter() - started:.1f} s")
+    print("data: " + ", ".join(f"{n:,} {k}" for k, n in counts.items()), flush=True)
+    if args.build_only:
+        return 0
+    if not args.skip_rebuild:
+        started = time.perf_counter()
+        call_command("figures", "rebuild")  # progress per month on stderr
+        print(f"figures rebuild: {time.perf_counter() - started:.1f} s", flush=True)
     return 0 if measure(args) else 1
 
 
@@ -238,11 +200,13 @@ def measure(args) -> bool:
     ok = True
     print(f"\n{'case':<58} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6}")
     for label, values in rows:
-        p50, p95 = statistics.median(values), _percentile(values, 0.95)
+        p50, p95 = statistics.median(values), percentile(values, 0.95)
         mark = ""
         if not label.startswith(("baseline", "DIRECT")) and p95 >= TARGET_P95_MS:
             ok, mark = False, "  over target"
-        print(f"{label:<58} {p50:8.1f} {p95:8.1f} {p50 / base:6.1f}{mark}")
+        print(f"{label:<58} {p50:8.1f} {p95:8.1f} {p50 / base:6.2f}{mark}")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average after measuring: {load}")
     print("all figures under target" if ok else "SOME FIGURES OVER TARGET")
     return ok
 

@@ -1,12 +1,12 @@
 """The figures dashboard on a million events: each figure as the page computes it, the
 release through disclosure control, and the whole page, on SQLite and PostgreSQL.
 
-Run by hand (not a unit test).  The data set is the one of `benchmarks/records_list.py`
-scaled (`--scale 10`: 1,000,000 events, 3,000,000 acts, 1,500,000 people, 400,000
-sources), half of the sources consenting to anonymous publication, built the way
-`benchmarks/figures_aggregates.py` builds it (a `--reuse` directory built by either
-script serves both), then `bordermonitor figures rebuild` (the monthly counts the
-event figures read).  Timed, p50/p95 over `--runs` runs, against a baseline
+Run by hand (not a unit test).  The data set is `benchmarks/figures_data.py`'s
+(`--scale 10`: 1,000,000 events, 3,000,000 acts, 1,500,000 people, 400,000 sources,
+half of the sources consenting to anonymous publication; a `--reuse` directory built
+by this script or by `figures_aggregates.py` serves both), then `bordermonitor
+figures rebuild` (the monthly counts the event figures read).  SQLite goes through
+SQLCipher, as the app runs.  Timed, p50/p95 over `--runs` runs, against a baseline
 `SELECT COUNT(*)` of the events measured in the same run:
 
 - each dashboard figure for the period (`selectors.FIGURES[name].compute`, internal
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import statistics
 import subprocess
@@ -45,10 +44,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))  # tests.signin: signing the analyst in as the tests do
+from figures_data import child_environment, ensure_built, percentile, prepare  # noqa: E402
 
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/bm_dashboard_bench"
 TARGET_P95_MS = 300.0
-BUILT_NOTE = "built.json"
 PERIODS = {
     "2024": (dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
     "2023-24": (dt.date(2023, 1, 1), dt.date(2024, 12, 31)),
@@ -72,8 +71,9 @@ def main() -> int:
     if args.child:
         return child(args)
 
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"bordermonitor benchmark: figures dashboard ({os.cpu_count()} CPUs, load {load})")
+    print(f"date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     failed = False
     for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
@@ -82,26 +82,8 @@ def main() -> int:
             data_dir.mkdir(parents=True, exist_ok=True)
         else:
             data_dir = Path(tempfile.mkdtemp(prefix=f"bm-dashboard-{db}-"))
-        env = dict(os.environ)
-        env.update(
-            BM_DATA_DIR=str(data_dir),
-            BM_DEBUG="1",
-            BM_ALLOWED_HOSTS="testserver",
-            DJANGO_SETTINGS_MODULE="bordermonitor.settings",
-            DATABASE_URL=(
-                f"sqlite:///{data_dir / 'bench.sqlite3'}" if db == "sqlite" else args.pg_url
-            ),
-        )
-        note = data_dir / BUILT_NOTE
-        if (
-            note.exists()
-            and json.loads(note.read_text("utf-8")).get("database") != env["DATABASE_URL"]
-        ):
-            note.unlink()
-        if db == "postgres" and not note.exists():
-            from records_list import _recreate_pg_database
-
-            _recreate_pg_database(args.pg_url)
+        env = child_environment(db, data_dir, args.pg_url)
+        prepare(db, data_dir, env, args.pg_url)
         command = [sys.executable, __file__, "--child", db, "--runs", str(args.runs)]
         command += ["--scale", str(args.scale), "--reuse", str(data_dir)]
         command += ["--skip-rebuild"] if args.skip_rebuild else []
@@ -109,49 +91,6 @@ def main() -> int:
         failed |= result.returncode != 0
         print(f"(data kept in {data_dir})")
     return 1 if failed else 0
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def _build(args) -> dict:
-    """The data set (as figures_aggregates.py builds it), or the one already built."""
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
-
-    from bordermonitor.core.keys import create_master_key
-    from bordermonitor.records.models import Source
-
-    note = Path(args.reuse) / BUILT_NOTE
-    if note.exists():
-        call_command("migrate", verbosity=0)
-        print(f"(reusing the data set built in {args.reuse})")
-        return json.loads(note.read_text("utf-8"))["counts"]
-    from records_list import N_ACTS, N_EVENTS, N_PERSONS, N_SOURCES, generate
-
-    create_master_key(settings.KEY_FILE)
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    counts, _ = generate(
-        events=int(N_EVENTS * args.scale),
-        acts=int(N_ACTS * args.scale),
-        persons=int(N_PERSONS * args.scale),
-        sources=int(N_SOURCES * args.scale),
-    )
-    Source.objects.filter(received_on__day__lte=15).update(
-        internal_only=False, consent_publish_anonymously=True
-    )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
-    note.write_text(json.dumps({"counts": counts, "database": os.environ["DATABASE_URL"]}))
-    return counts
 
 
 def child(args) -> int:
@@ -162,12 +101,12 @@ def child(args) -> int:
     settings.DEBUG = False  # no query log: measure what production does
     from django.core.management import call_command
 
-    counts = _build(args)
+    counts = ensure_built(Path(args.reuse), args.scale)
     print(f"\n=== {args.child}: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} ===")
     print("data: " + ", ".join(f"{n:,} {k}" for k, n in counts.items()), flush=True)
     if not args.skip_rebuild:
         started = time.perf_counter()
-        call_command("figures", "rebuild", "--quiet")
+        call_command("figures", "rebuild")  # progress per month on stderr
         print(f"figures rebuild: {time.perf_counter() - started:.1f} s", flush=True)
     return 0 if measure(args) else 1
 
@@ -260,11 +199,13 @@ def measure(args) -> bool:
     ok = True
     print(f"\n{'case':<62} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>7}")
     for label, values, held in rows:
-        p50, p95 = statistics.median(values), _percentile(values, 0.95)
+        p50, p95 = statistics.median(values), percentile(values, 0.95)
         mark = ""
         if held and p95 >= TARGET_P95_MS:
             ok, mark = False, "  over target"
-        print(f"{label:<62} {p50:8.1f} {p95:8.1f} {p50 / base:7.1f}{mark}")
+        print(f"{label:<62} {p50:8.1f} {p95:8.1f} {p50 / base:7.2f}{mark}")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average after measuring: {load}")
     print("all under target" if ok else "SOME CASES OVER TARGET")
     return ok
 

@@ -202,9 +202,9 @@ def _victims(*, event_ids=None, period: Period | None = None) -> dict:
     """Per event id, the ids (text) of the people named as pushed back in it."""
     from bordermonitor.records.models import Act
 
-    from .rules import PUSHBACK
+    from .selectors import pushback_acts
 
-    qs = Act.objects.filter(violation_type__code=PUSHBACK, victim__isnull=False)
+    qs = pushback_acts(Act.objects.filter(victim__isnull=False))
     if event_ids is not None:
         qs = qs.filter(event_id__in=list(event_ids))
     else:
