@@ -363,3 +363,17 @@ def test_a_document_number_is_normalised_and_compared():
     assert pairs["same"].evidence["document"].level == "document number one typo apart"
     assert pairs["other"].evidence["document"].level == "document numbers differ"
     assert pairs["same"].probability > pairs["other"].probability
+
+
+def test_clusters_join_only_when_enough_pairs_between_them_agree():
+    """One strong pair between two people's clusters does not chain them together."""
+    ids = ["a", "b", "c", "d", "e"]
+    chained = [("a", "b", 0.99), ("c", "d", 0.98), ("b", "c", 0.95)]
+    clusters = linkage.cluster_records(ids, chained, threshold=0.9)
+    assert clusters == {"a": "a", "b": "a", "c": "c", "d": "c", "e": "e"}
+    # the other pairs between them agree too: one person
+    supported = [*chained, ("a", "c", 0.7), ("b", "d", 0.6)]
+    clusters = linkage.cluster_records(ids, supported, threshold=0.9)
+    assert clusters == {"a": "a", "b": "a", "c": "a", "d": "a", "e": "e"}
+    # pairs under the threshold never join anything on their own
+    assert linkage.cluster_records(ids, [("d", "e", 0.89)], threshold=0.9)["e"] == "e"
