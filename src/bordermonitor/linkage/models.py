@@ -49,11 +49,18 @@ class PersonMatchData(models.Model):
         return f"matching data of {self.person_id}"
 
 
-class BlockingKey(models.Model):
-    """A keyed digest of one blocking key of a person's names (never the key itself)."""
+class PersonDigest(models.Model):
+    """A keyed digest of something about a person's names, one row per person and digest."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     digest = models.CharField(max_length=32, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class BlockingKey(PersonDigest):
+    """A keyed digest of one blocking key of a person's names (never the key itself)."""
 
     class Meta:
         constraints = [
@@ -64,7 +71,7 @@ class BlockingKey(models.Model):
         return f"blocking key of {self.person_id}"
 
 
-class NamePart(models.Model):
+class NamePart(PersonDigest):
     """A keyed digest of one canonical part of a person's names (never the part itself).
 
     Counted per digest, they tell how rare a name part is among the people on record,
@@ -73,9 +80,6 @@ class NamePart(models.Model):
     the digests let someone with a copy of the database count how many people share some
     unknown name part, not which part it is.
     """
-
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    digest = models.CharField(max_length=32, db_index=True)
 
     class Meta:
         constraints = [

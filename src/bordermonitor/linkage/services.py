@@ -30,6 +30,7 @@ from bordermonitor.linkage.models import (
     BlockingKey,
     MatchDecision,
     NamePart,
+    PersonDigest,
     PersonMatchData,
 )
 from bordermonitor.linkage.names import name_features
@@ -80,7 +81,7 @@ def person_name_parts(person: Person) -> set[str]:
     return {name_part_digest(p) for p in parts}
 
 
-def _keep_digests(model, person: Person, wanted: set[str]) -> None:
+def _keep_digests(model: type[PersonDigest], person: Person, wanted: set[str]) -> None:
     """Make the person's stored digests of one kind exactly `wanted`."""
     stored = set(model.objects.filter(person=person).values_list("digest", flat=True))
     model.objects.filter(person=person, digest__in=stored - wanted).delete()
