@@ -88,13 +88,13 @@ def test_name_features_are_computed_once_per_distinct_name():
     assert name_features.cache_info().misses == 1
 
 
-def test_the_sql_name_function_is_our_name_similarity():
+def test_the_sql_name_function_is_our_name_agreement():
     key = linkage._name_key
     a, b = name_features("Mohammed Hussein Ali"), name_features("Мухаммед Хасан Али")
-    assert linkage.name_key_similarity(key(a), key(b)) == pytest.approx(
-        linkage.name_similarity(a, b)
-    )
-    assert linkage.name_key_similarity(None, key(a)) is None
+    level = linkage.name_key_level(key(a), key(b), None)
+    assert level == linkage.name_agreement(a, None, b, None, None)
+    assert linkage.NAME_LEVELS[level][0] == "names partly agree, uncommon parts"  # Hasan
+    assert linkage.name_key_level(None, key(a), None) is None
 
 
 # --------------------------------------------------------------------------- explanations

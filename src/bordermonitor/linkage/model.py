@@ -60,7 +60,6 @@ from bordermonitor.linkage.names import (
     MATCH_THRESHOLD,
     NameFeatures,
     name_features,
-    name_similarity,
     paired_parts,
     similarity_of_pairing,
 )
@@ -388,13 +387,6 @@ def _features_from_key(key: str) -> tuple[NameFeatures, tuple[float, ...] | None
         blocking_keys=frozenset(),
     )
     return features, bits
-
-
-def name_key_similarity(a: str | None, b: str | None) -> float | None:
-    """`names.name_similarity` of two encoded name keys."""
-    if not a or not b:
-        return None
-    return name_similarity(_features_from_key(a)[0], _features_from_key(b)[0])
 
 
 def name_level(similarity: float, information: float) -> int:
