@@ -1,1 +1,1 @@
-"""Matching people across scripts: name normalisation now; the probabilistic model later."""
+"""Matching people across scripts: name normalisation, the probabilistic model, review."""

@@ -357,7 +357,7 @@ _UNKNOWN = "~"  # marks a name part the variants table does not know (tokens are
 
 
 def _name_key(features: NameFeatures) -> str | None:
-    """Tokens in written order, unknown ones marked: what `bm_name_similarity` reads."""
+    """Tokens in written order, unknown ones marked: what `bm_name_level` reads."""
     if not features.tokens:
         return None
     return " ".join(
