@@ -24,12 +24,14 @@ Engines:
   bordermonitor  `linkage.model.dedupe` / `model.match` (default threshold 0.9; trained on
                  the input: u by random sampling, m by EM)
   splink         Splink 4 defaults on the raw columns: `cl.NameComparison("full_name")`,
-                 exact birth_date, nationality and sex; blocking on the first 3 letters
-                 of the name and the birth year, or on the full birth date and sex; u by
-                 random sampling, m by EM; threshold 0.9
+                 exact birth_date, nationality and sex (and document_number when the
+                 input has it); blocking on the first 3 letters of the name and the
+                 birth year, or on birth_day (the birth date only when it is a full
+                 date) and sex; u by random sampling, m by EM; threshold 0.9
   recordlinkage  Index: sorted neighbourhood on full_name (window 9) plus blocking on
                  birth_date; Compare: Jaro-Winkler >= 0.85 on full_name, exact birth
-                 date, nationality, sex; ECM classifier (binary features)
+                 date, nationality, sex (and document_number when the input has it);
+                 ECM classifier (binary features)
 """
 
 from __future__ import annotations
@@ -69,6 +71,10 @@ def _frame(path: Path):  # noqa: ANN202 - pandas is imported lazily
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame = frame.replace({"": None})
     frame["birth_year"] = frame["birth_date"].str[:4]
+    # the full date only where it is one: a year-only birth date must not become a block
+    # of thousands in `block_on("birth_day", ...)` (at 1M the year blocks took 18 GB)
+    full = frame["birth_date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    frame["birth_day"] = frame["birth_date"].where(full, None)
     return frame.rename(columns={"record_id": "unique_id"})
 
 
@@ -81,29 +87,40 @@ def child_bordermonitor(task: str, inputs: list[Path]) -> list[tuple[str, str]]:
     django.setup()
     from bordermonitor.linkage import model
 
+    start = time.perf_counter()
+
+    def progress(message: str) -> None:
+        # goes to the run's log (DATA/SET.ENGINE.log): how far a run got if it is stopped
+        print(f"[{time.perf_counter() - start:8.1f} s] {message}", file=sys.stderr, flush=True)
+
     if task == "dedupe":
-        clustering = model.dedupe(model.read_records(inputs[0]), threshold=THRESHOLD)
+        clustering = model.dedupe(
+            model.read_records(inputs[0]), threshold=THRESHOLD, progress=progress
+        )
         return list(clustering.clusters.items())
     left, right = (model.read_records(p) for p in inputs)
-    matching = model.match(left, right, threshold=THRESHOLD)
+    matching = model.match(left, right, threshold=THRESHOLD, progress=progress)
     return [(p.left_id, p.right_id) for p in matching.pairs]
 
 
-def _splink_settings(link_type: str):  # noqa: ANN202
+def _splink_settings(link_type: str, documents: bool):  # noqa: ANN202
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
+    comparisons = [
+        cl.NameComparison("full_name"),
+        cl.ExactMatch("birth_date"),
+        cl.ExactMatch("nationality"),
+        cl.ExactMatch("sex"),
+    ]
+    if documents:
+        comparisons.append(cl.ExactMatch("document_number"))
     return SettingsCreator(
         link_type=link_type,
-        comparisons=[
-            cl.NameComparison("full_name"),
-            cl.ExactMatch("birth_date"),
-            cl.ExactMatch("nationality"),
-            cl.ExactMatch("sex"),
-        ],
+        comparisons=comparisons,
         blocking_rules_to_generate_predictions=[
             block_on("substr(full_name, 1, 3)", "birth_year"),
-            block_on("birth_date", "sex"),
+            block_on("birth_day", "sex"),
         ],
         retain_intermediate_calculation_columns=False,
     )
@@ -118,9 +135,10 @@ def child_splink(task: str, inputs: list[Path]) -> list[tuple[str, str]]:
             if column not in frame:
                 frame[column] = None
     link_type = "dedupe_only" if task == "dedupe" else "link_only"
+    documents = all("document_number" in frame for frame in frames)
     linker = Linker(
         frames[0] if len(frames) == 1 else frames,
-        _splink_settings(link_type),
+        _splink_settings(link_type, documents),
         DuckDBAPI(),
         set_up_basic_logging=False,
         input_table_aliases=["left_records", "right_records"] if len(frames) == 2 else None,
@@ -129,7 +147,7 @@ def child_splink(task: str, inputs: list[Path]) -> list[tuple[str, str]]:
         [block_on("full_name", "birth_date")], recall=0.5
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_day"))
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("substr(full_name, 1, 3)", "birth_year")
     )
@@ -169,6 +187,8 @@ def child_recordlinkage(task: str, inputs: list[Path]) -> list[tuple[str, str]]:
     compare.exact("birth_date", "birth_date", label="birth")
     compare.exact("nationality", "nationality", label="nationality")
     compare.exact("sex", "sex", label="sex")
+    if all("document_number" in frame for frame in frames):
+        compare.exact("document_number", "document_number", label="document")
     features = compare.compute(candidates, *frames)
     matches = rl.ECMClassifier(binarize=None).fit_predict(features)
     pairs = [(str(a), str(b)) for a, b in matches]
@@ -198,10 +218,14 @@ def child_one_vs(inputs: list[Path], queries: int) -> dict:
     """One new record against every record of a set, the way the app does it.
 
     The app (`linkage.selectors.possible_matches`) finds candidates through the stored
-    blocking keys and scores each with `linkage.scoring.score` in Python.  Here the keys
-    are a dict in memory instead of the BlockingKey table, so what is timed is the
-    candidate lookup and the scoring; the database round trip and decrypting the
-    candidates' names, which the app adds, are not.
+    blocking keys, counts how many stored people have each name part of the new record
+    and its candidates (`services.name_information`: one query on `NamePart`), and scores
+    each candidate with `linkage.scoring.score(..., information=...)` in Python.  Here the
+    keys and the per-part counts (distinct name parts of each stored record, as
+    `model.with_name_information` counts them) are dicts in memory instead of the
+    BlockingKey and NamePart tables, so what is timed is the candidate lookup, building
+    the `NameInformation` of those parts and the scoring; the database round trips and
+    decrypting the candidates' names, which the app adds, are not.
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bordermonitor.settings")
     os.environ.setdefault("BM_DATA_DIR", tempfile.mkdtemp(prefix="bm-bench-"))
@@ -227,9 +251,12 @@ def child_one_vs(inputs: list[Path], queries: int) -> dict:
     records = model.read_records(inputs[0])
     stored = [match_record(r, r.record_id) for r in records]
     index: dict[str, list[int]] = {}
+    part_counts: dict[str, int] = {}
     for i, rec in enumerate(stored):
         for key in rec.names[0].blocking_keys:
             index.setdefault(key, []).append(i)
+        for token in rec.names[0].token_set:
+            part_counts[token] = part_counts.get(token, 0) + 1
     prepared = time.perf_counter() - t0
     step = max(1, len(records) // queries)
     times, candidates, found = [], [], []
@@ -237,7 +264,14 @@ def child_one_vs(inputs: list[Path], queries: int) -> dict:
         t1 = time.perf_counter()
         new = match_record(record, "new")
         ids = {i for key in new.names[0].blocking_keys for i in index.get(key, ())}
-        scored = [scoring.score(new, stored[i]) for i in ids]
+        # the app's name_information: counts of the parts of the new record and its
+        # candidates among all stored people
+        parts = {t for i in ids for t in stored[i].names[0].token_set}
+        parts |= new.names[0].token_set
+        information = scoring.NameInformation.counted(
+            {t: part_counts.get(t, 0) for t in parts}, len(stored)
+        )
+        scored = [scoring.score(new, stored[i], information=information) for i in ids]
         hits = [m for m in scored if m.probability >= THRESHOLD]
         times.append(time.perf_counter() - t1)
         candidates.append(len(ids))
@@ -313,9 +347,12 @@ def _prf(tp: int, n_pred: int, n_true: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def _spawn(python: str, argv: list[str], timeout: float) -> tuple[int, float, str]:
-    """Run a child; (exit status, peak RSS in MB of that child alone, stderr tail)."""
-    with tempfile.TemporaryFile() as err:
+def _spawn(python: str, argv: list[str], timeout: float, log: Path) -> tuple[int, float, str]:
+    """Run a child; (exit status, peak RSS in MB of that child alone, stderr tail).
+
+    The child's stderr (its progress lines) goes to `log`, so how far a run got can be
+    read while it runs and after it is stopped."""
+    with log.open("w+b") as err:
         proc = subprocess.Popen([python, __file__, *argv], stderr=err, stdout=subprocess.DEVNULL)  # noqa: S603
         deadline = time.monotonic() + timeout
         while True:
@@ -369,7 +406,16 @@ def export_febrl4(target: Path) -> None:
     for label, frame in zip(("left", "right"), load_febrl4(), strict=True):
         with (target / f"{label}.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["record_id", "full_name", "given_name", "family_name", "birth_date"])
+            writer.writerow(
+                [
+                    "record_id",
+                    "full_name",
+                    "given_name",
+                    "family_name",
+                    "birth_date",
+                    "document_number",
+                ]
+            )
             for rec_id, row in frame.iterrows():
                 given = (
                     str(row["given_name"] or "").strip()
@@ -386,6 +432,7 @@ def export_febrl4(target: Path) -> None:
                         given,
                         family,
                         _febrl_date(row["date_of_birth"]),
+                        _febrl_text(row["soc_sec_id"]),
                     ]
                 )
                 truth.append((label, rec_id, "-".join(rec_id.split("-")[:2])))
@@ -393,6 +440,16 @@ def export_febrl4(target: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["side", "record_id", "true_id"])
         writer.writerows(truth)
+
+
+def _febrl_text(value: object) -> str:
+    """A FEBRL identifier as text, empty when missing (a float, should pandas read the
+    column as numbers, loses its ".0")."""
+    if value is None or value != value:  # None or NaN
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _febrl_date(value: object) -> str:
@@ -531,6 +588,7 @@ def main() -> int:
                     str(out),
                 ],
                 args.timeout,
+                args.data / f"{name}.{engine}.log",
             )
             row["peak_mb"] = peak
             row["load_after"] = os.getloadavg()[0]
@@ -548,6 +606,7 @@ def main() -> int:
             sys.executable,
             ["--child", "one_vs", "--inputs", str(directory / "records.csv"), "--result", str(out)],
             args.timeout,
+            args.data / f"{args.one_vs}.one_vs.log",
         )
         if code == 0:
             one = json.loads(out.read_text(encoding="utf-8"))
