@@ -723,8 +723,9 @@ def with_event_roles(frame: Any, role: str | None = None) -> Any:
 
 
 _NAME_LEVEL_SQL = "bm_name_level(name_key_l, name_key_r, name_scale_l)"
-# Default (m, u) of NAME_LEVELS, in order: the shares of true and of other blocked pairs
-# at each level on the generated 10k cross-script set, u scaled to random pairs.
+# Default (m, u) of NAME_LEVELS, in order, for inputs too small to train on: set by hand,
+# rounded towards caution, from what EM and random sampling found on the generated 10k
+# cross-script set (benchmarks/linkage/).
 _NAME_LEVEL_PARAMETERS = (
     (0.02, 0.0000001),
     (0.05, 0.0000009),
