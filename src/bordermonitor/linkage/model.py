@@ -948,10 +948,7 @@ def _levels_by_gamma(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
 
 def _has_pairs(frames: list[Any], columns: tuple[str, ...]) -> bool:
     """Whether blocking on these columns yields any pair (EM and the prior need some)."""
-    keyed = [f.dropna(subset=list(columns)).groupby(list(columns)).size() for f in frames]
-    if len(keyed) == 1:
-        return bool((keyed[0] > 1).any())
-    return bool(keyed[0].index.intersection(keyed[1].index).size)
+    return _pair_count(frames, columns) > 0
 
 
 def _pair_count(frames: list[Any], columns: tuple[str, ...]) -> int:
