@@ -3,6 +3,7 @@ training (u by sampling, m by EM), saving, loading and retraining the parameters
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -377,3 +378,28 @@ def test_clusters_join_only_when_enough_pairs_between_them_agree():
     assert clusters == {"a": "a", "b": "a", "c": "a", "d": "a", "e": "e"}
     # pairs under the threshold never join anything on their own
     assert linkage.cluster_records(ids, [("d", "e", 0.89)], threshold=0.9)["e"] == "e"
+
+
+def test_u_is_learnt_among_different_people_not_among_all_random_pairs():
+    """Random pairs include matches; where only one person's records share a document
+    number, those matches must not make a shared number look common among strangers."""
+    records, truth = synthetic_records(300, seed=3)
+    numbers = {person: f"P{person:07d}" for person in set(truth.values())}
+    records = [dataclasses.replace(r, document_number=numbers[truth[r.record_id]]) for r in records]
+    frame = linkage.prepare(records)
+    pairs = len(records) * (len(records) - 1) // 2
+    true_pairs = sum(1 for a, b in _all_pairs(truth) if truth[a] == truth[b])
+    # what a random sample of pairs shows: the matches' share of all pairs
+    assert true_pairs / pairs > 1e-3
+
+    trained = LinkModel.default().train([frame], min_records=200)
+
+    same_number = _levels(trained, "document")[0]
+    assert same_number["label_for_charts"] == "same document number"
+    # no two people share a number: u is the floor, not the matches' share
+    assert same_number["u_probability"] < 1e-4 < true_pairs / pairs
+
+
+def _all_pairs(truth: dict[str, int]):
+    ids = sorted(truth)
+    return ((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])

@@ -965,6 +965,28 @@ def _weight(bayes_factor: float) -> float:
     return round(math.log2(bayes_factor), 3) if bayes_factor > 0 else -math.inf
 
 
+def _discount_matches_in_sample(settings: dict[str, Any]) -> None:
+    """u as among non-matching pairs, not among all random pairs.
+
+    A random sample of pairs holds matches at the prior's rate, and where a level is
+    rare among non-matches those few matches are most of its count: on FEBRL4 nearly
+    every sampled pair with one document number was one person, so u came out at the
+    matches' share (1.5e-4 against the floor's 1.7e-6) and a shared passport number
+    counted for little.  The sampled share is lambda*m + (1 - lambda)*u, solved for u
+    once EM has learnt m; `_floor_m` then keeps it above zero.
+    """
+    share = float(settings.get("probability_two_random_records_match") or 0.0)
+    if not 0.0 < share < 1.0:
+        return
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level") or level.get("u_probability") is None:
+                continue
+            m = level.get("m_probability") or 0.0
+            u = (level["u_probability"] - share * m) / (1.0 - share)
+            level["u_probability"] = min(u, 1.0)
+
+
 def _floor_m(settings: dict[str, Any]) -> None:
     """No level may be impossible among matches: EM drives rare levels' m to zero, which
     would let one odd field (a misspelt name, a wrong birth year) veto any match.  Nor
@@ -1081,6 +1103,7 @@ class LinkModel:
             say(f"estimating m by expectation maximisation (blocked on {label})")
             linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
         settings = linker.misc.save_model_to_json()
+        _discount_matches_in_sample(settings)
         _floor_m(settings)
         return LinkModel(settings, trained_on=total)
 
