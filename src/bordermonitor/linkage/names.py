@@ -240,6 +240,7 @@ def fold_latin(word: str, tables: _Tables | None = None) -> str:
     return _DOUBLES.sub(r"\1", word)
 
 
+@lru_cache(maxsize=1 << 18)
 def skeleton(folded: str) -> str:
     """Consonant skeleton of a folded word: a leading vowel becomes 'a', other vowels go.
 
@@ -524,8 +525,10 @@ def name_features(name: str) -> NameFeatures:
     )
 
 
+@lru_cache(maxsize=1 << 20)
 def token_similarity(a: str, a_known: bool, b: str, b_known: bool) -> float:
-    """Similarity of two canonical name parts, 0..1."""
+    """Similarity of two canonical name parts, 0..1 (cached: a few thousand parts make up
+    most names, so pairs of names repeat pairs of parts far more than they repeat)."""
     if a == b:
         return 1.0
     if a_known and b_known:
@@ -544,20 +547,18 @@ def paired_parts(a: NameFeatures, b: NameFeatures) -> list[tuple[float, int, int
     Parts are paired greedily, best pairs first, each part at most once, in any order;
     pairs under TOKEN_MATCH are not parts of one name.
     """
-    pairs = sorted(
-        (
-            (token_similarity(x, xk, y, yk), i, j)
-            for i, (x, xk) in enumerate(zip(a.tokens, a.known, strict=True))
-            for j, (y, yk) in enumerate(zip(b.tokens, b.known, strict=True))
-        ),
-        reverse=True,
-    )
+    b_parts = list(enumerate(zip(b.tokens, b.known, strict=True)))
+    pairs = []
+    for i, (x, xk) in enumerate(zip(a.tokens, a.known, strict=True)):
+        for j, (y, yk) in b_parts:
+            score = token_similarity(x, xk, y, yk)
+            if score >= TOKEN_MATCH:
+                pairs.append((score, i, j))
+    pairs.sort(reverse=True)
     used_a: set[int] = set()
     used_b: set[int] = set()
     paired = []
     for score, i, j in pairs:
-        if score < TOKEN_MATCH:
-            break
         if i in used_a or j in used_b:
             continue
         used_a.add(i)
