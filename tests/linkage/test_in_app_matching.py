@@ -222,3 +222,26 @@ def test_a_key_too_many_people_share_meets_only_the_same_birth_years(monitor):
 
     assert set(selectors.person_candidates(me)) == {near, *far, unknown}
     assert selectors.person_candidates(me, max_block=3) == [near]
+
+
+def test_the_review_queue_caps_a_common_key_as_the_candidates_do(monitor):
+    """The queue pairs people as `person_candidates` finds them: over a cap of three
+    people on one key, only those born in overlapping years are paired."""
+    me = person("Mohammed Ali", by=monitor, birth="1990")
+    near = person("Мухаммед Али", by=monitor, birth="1990")
+    also = person("Muhammad Ali", by=monitor, birth="1990")
+    far = [person("Mohamad Ali", by=monitor, birth=b) for b in ("1975", "2005")]
+
+    def paired(max_block: int) -> set[frozenset[str]]:
+        return {
+            frozenset((m.person.code, m.other.code))
+            for m in selectors.review_queue(threshold=0.0, max_block=max_block)
+        }
+
+    everyone = [me, near, also, *far]
+    assert paired(max_block=500) == {
+        frozenset((a.code, b.code)) for i, a in enumerate(everyone) for b in everyone[i + 1 :]
+    }
+    assert paired(max_block=3) == {
+        frozenset((a.code, b.code)) for a, b in ((me, near), (me, also), (near, also))
+    }

@@ -311,22 +311,39 @@ def _need_to_know(user, matches: list[PossibleMatch]) -> list[PossibleMatch]:
 # -- the review queue ---------------------------------------------------------------------
 
 
-def _person_pairs() -> set[tuple]:
-    """Every pair of people sharing a blocking-key digest (one self-join, no names)."""
-    table = BlockingKey._meta.db_table
+def _person_pairs(max_block: int = MAX_BLOCK) -> set[tuple]:
+    """Every pair of people sharing a blocking-key digest (no names), where a digest
+    more than `max_block` people share pairs only people born in overlapping years, as
+    `person_candidates` and `model.with_capped_blocks` do: the queue scores every pair
+    in Python, and one common name among thousands of people would be millions."""
+    keys = BlockingKey._meta.db_table
+    birth = PersonMatchData._meta.db_table
+
+    def sharing(block_size: str) -> str:
+        return (
+            f"SELECT a.person_id, b.person_id FROM {keys} a JOIN {keys} b "  # noqa: S608  # nosec B608
+            "ON a.digest = b.digest AND a.person_id < b.person_id WHERE a.digest IN "
+            f"(SELECT digest FROM {keys} GROUP BY digest HAVING COUNT(*) {block_size} %s)"
+        )
+
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT a.person_id, b.person_id FROM {table} a "  # noqa: S608  # nosec B608
-            f"JOIN {table} b ON a.digest = b.digest AND a.person_id < b.person_id"
+            f"{sharing('<=')} UNION {sharing('>')} AND EXISTS (SELECT 1 FROM {birth} x "  # noqa: S608  # nosec B608
+            f"JOIN {birth} y ON x.birth_year_min <= y.birth_year_max "
+            "AND y.birth_year_min <= x.birth_year_max "
+            "WHERE x.person_id = a.person_id AND y.person_id = b.person_id)",
+            [max_block, max_block],
         )
         rows = cursor.fetchall()
     field = BlockingKey._meta.get_field("person").target_field
     return {(field.to_python(a), field.to_python(b)) for a, b in rows}
 
 
-def review_queue(*, threshold: float = REVIEW_THRESHOLD, user=None) -> list[PossibleMatch]:
+def review_queue(
+    *, threshold: float = REVIEW_THRESHOLD, user=None, max_block: int = MAX_BLOCK
+) -> list[PossibleMatch]:
     """Proposed pairs nobody has decided yet, at or above `threshold`, best first."""
-    pairs = _person_pairs()
+    pairs = _person_pairs(max_block)
     people = _persons({p for pair in pairs for p in pair})
     records = {pk: person_match_record(p) for pk, p in people.items()}
     information = name_information(records.values())
