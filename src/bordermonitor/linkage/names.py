@@ -493,7 +493,6 @@ def blocking_keys_for(skeletons: tuple[str, ...]) -> frozenset[str]:
     return frozenset(f"{a}|{b}" for i, a in enumerate(distinct) for b in distinct[i + 1 :])
 
 
-_skeleton_cached = lru_cache(maxsize=1 << 17)(skeleton)
 _script_cached = lru_cache(maxsize=1 << 17)(detect_script)
 
 
@@ -514,7 +513,7 @@ def name_features(name: str) -> NameFeatures:
     tables = _tables()
     tokens = _canonical_tokens(name, tables)
     keys = tuple(t.key for t in tokens)
-    skeletons = tuple(_skeleton_cached(k) for k in keys)
+    skeletons = tuple(skeleton(k) for k in keys)
     return NameFeatures(
         script=_name_script(name),
         tokens=keys,
