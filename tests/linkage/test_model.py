@@ -403,3 +403,28 @@ def test_u_is_learnt_among_different_people_not_among_all_random_pairs():
 def _all_pairs(truth: dict[str, int]):
     ids = sorted(truth)
     return ((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
+
+
+def test_em_on_birth_dates_narrows_when_one_day_has_too_many_pairs():
+    """30 people born on one day: 435 pairs; 210 of the same sex; 98 of the same sex
+    and nationality."""
+    records = [
+        record(
+            str(n),
+            "Omar Khalid",
+            birth_date="1990-01-01",
+            sex="MF"[n % 2],
+            nationality=("IRQ", "SYR")[n // 2 % 2],
+        )
+        for n in range(30)
+    ]
+    [frame] = linkage.for_one_run([linkage.prepare(records)])
+    assert linkage._birth_date_session([frame], max_pairs=435) == ("birth date", ("birth_date",))
+    assert linkage._birth_date_session([frame], max_pairs=300)[1] == ("birth_date", "sex")
+    assert linkage._birth_date_session([frame], max_pairs=100)[1] == (
+        "birth_date",
+        "sex",
+        "nationality",
+    )
+    # too few pairs on one day: birth year and nationality instead
+    assert linkage._birth_date_session([frame[:1]])[0] == "birth year"

@@ -125,6 +125,11 @@ U_SAMPLE_PAIRS = 3e5
 U_FLOOR = 0.5 / U_SAMPLE_PAIRS
 # Fewest pairs on one birth date for EM to learn the name levels from them.
 MIN_EM_PAIRS = 200
+# Most pairs for that EM session: past this, pairs born the same day are narrowed to the
+# same sex, then the same nationality (whose m the rare-names session learns).  Each pair
+# costs a call of the name function; the 1M cross-script set has 8.9 million pairs born
+# on one day, the 100k set 90 thousand.
+MAX_EM_PAIRS = 2_000_000
 # `cluster_records`: two clusters join only when this share of the pairs between them
 # score at least WEAK_LINK.
 MIN_LINK_SUPPORT = 0.5
@@ -956,6 +961,24 @@ def _has_pairs(frames: list[Any], columns: tuple[str, ...]) -> bool:
     return _pair_count(frames, columns) > 0
 
 
+def _birth_date_session(
+    frames: list[Any], max_pairs: int = MAX_EM_PAIRS
+) -> tuple[str, tuple[str, ...]]:
+    """What the EM session that learns the name levels blocks on: the birth date, with
+    sex and nationality beside it when one day has too many pairs (`MAX_EM_PAIRS`), or
+    the birth year and nationality when too few share a date (`MIN_EM_PAIRS`)."""
+    date = ("birth_date",)
+    if _pair_count(frames, date) < MIN_EM_PAIRS:
+        return "birth year", ("birth_year_min", "birth_year_max", "nationality")
+    for label, columns in (
+        ("birth date", date),
+        ("birth date and sex", (*date, "sex")),
+    ):
+        if _pair_count(frames, columns) <= max_pairs:
+            return label, columns
+    return "birth date, sex and nationality", (*date, "sex", "nationality")
+
+
 def _pair_count(frames: list[Any], columns: tuple[str, ...]) -> int:
     """How many pairs blocking on these columns yields."""
     keyed = [f.dropna(subset=list(columns)).groupby(list(columns)).size() for f in frames]
@@ -1095,9 +1118,7 @@ class LinkModel:
         # Names are learnt on pairs born the same day when there are enough of them (most
         # such pairs are one person, whatever their names), else on birth year and
         # nationality.
-        by_birth_date = ("birth date", ("birth_date",))
-        if _pair_count(frames, by_birth_date[1]) < MIN_EM_PAIRS:
-            by_birth_date = ("birth year", ("birth_year_min", "birth_year_max", "nationality"))
+        by_birth_date = _birth_date_session(frames)
         by_name = ("rare names", ("name_sorted", "name_rare"))
         if not _has_pairs(frames, by_name[1]):  # too few records to count (or no rare name)
             by_name = ("names", ("name_sorted",))
