@@ -1059,12 +1059,21 @@ class LinkModel:
         }
         Path(path).write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
 
-    def _linker(self, frames: list[Any], link_type: str, engine: str = ENGINE_DUCKDB) -> Any:
+    def _linker(
+        self,
+        frames: list[Any],
+        link_type: str,
+        engine: str = ENGINE_DUCKDB,
+        explained: bool = True,
+    ) -> Any:
         from splink import DuckDBAPI, Linker
 
         settings = copy.deepcopy(self.settings)
         settings["link_type"] = link_type
-        settings["retain_intermediate_calculation_columns"] = True
+        # each field's level and weight, for `explain`; without them a scored pair is
+        # two ids and a probability (a million records' pairs in a fraction of the memory)
+        settings["retain_matching_columns"] = explained
+        settings["retain_intermediate_calculation_columns"] = explained
         aliases = ["left_records", "right_records"] if len(frames) == 2 else None
         frames = [with_event_roles(f) for f in frames]
         frames = for_one_run(frames)
@@ -1139,9 +1148,11 @@ class LinkModel:
         link_type: str,
         threshold: float,
         engine: str = ENGINE_DUCKDB,
+        explained: bool = True,
     ) -> tuple[Any, Any]:
-        """Splink's scored pairs at or above `threshold`, and the linker that made them."""
-        linker = self._linker(frames, link_type, engine)
+        """Splink's scored pairs at or above `threshold`, and the linker that made them;
+        `explained` keeps what `explain` reads."""
+        linker = self._linker(frames, link_type, engine, explained)
         return linker.inference.predict(threshold_match_probability=threshold), linker
 
     def explain(self, predictions: Any) -> list[ProposedMatch]:
@@ -1224,7 +1235,7 @@ def dedupe(
     if progress:
         progress(f"comparing {len(records):,} records")
     weak = min(threshold, WEAK_LINK)
-    predictions, _linker = model.predict([frame], "dedupe_only", weak, engine)
+    predictions, _linker = model.predict([frame], "dedupe_only", weak, engine, explained=False)
     if progress:
         progress("clustering")
     scored = predictions.as_pandas_dataframe()
