@@ -442,9 +442,10 @@ def name_key_level(a: str | None, b: str | None, scale: float | None) -> int | N
     return _key_level(a, b, scale) if a <= b else _key_level(b, a, scale)
 
 
-@lru_cache(maxsize=1 << 20)
+@lru_cache(maxsize=1 << 16)
 def _key_level(a: str, b: str, scale: float | None) -> int:
-    # Each name level calls the function again for the same pair; many pairs repeat names.
+    # Each name level calls the function again for the same pair (in the same batch of
+    # rows, so a small cache serves; a million entries held 300 MB of name keys at 100k).
     a_features, a_bits = _features_from_key(a)
     b_features, b_bits = _features_from_key(b)
     return name_agreement(a_features, a_bits, b_features, b_bits, scale)

@@ -524,7 +524,7 @@ def name_features(name: str) -> NameFeatures:
     )
 
 
-@lru_cache(maxsize=1 << 20)
+@lru_cache(maxsize=1 << 18)
 def token_similarity(a: str, a_known: bool, b: str, b_known: bool) -> float:
     """Similarity of two canonical name parts, 0..1 (cached: a few thousand parts make up
     most names, so pairs of names repeat pairs of parts far more than they repeat)."""
