@@ -299,6 +299,8 @@ def test_duckdb_spills_to_a_private_folder_removed_with_the_connection(tmp_path,
     spill = Path(con.execute("SELECT current_setting('temp_directory')").fetchone()[0])
     assert spill.is_dir() and tmp_path not in spill.parents
     assert stat.S_IMODE(os.stat(spill).st_mode) == 0o700
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert limit == "1.8 GiB", limit  # DUCKDB_MEMORY_LIMIT, 2 GB, as DuckDB reports it
     del con
     gc.collect()
     assert not spill.exists()
@@ -428,3 +430,10 @@ def test_em_on_birth_dates_narrows_when_one_day_has_too_many_pairs():
     )
     # too few pairs on one day: birth year and nationality instead
     assert linkage._birth_date_session([frame[:1]])[0] == "birth year"
+
+
+def test_the_u_sample_grows_with_the_records_from_100k_on():
+    """The smallest u a sample can show bounds the rarest levels' weight, and a pair
+    among a million records needs more evidence than among ten thousand."""
+    assert linkage.u_sample_pairs(10_000) == linkage.u_sample_pairs(100_000) == 3e5
+    assert linkage.u_sample_pairs(1_000_000) == 3e6

@@ -119,8 +119,12 @@ DETERMINISTIC_RECALL = 0.15
 # Smallest m after training (see `_floor_m`).
 M_FLOOR = 0.001
 # Random pairs sampled to estimate u: each costs a call of the Python name function, and
-# beyond a few hundred thousand the estimates no longer move.
+# beyond a few hundred thousand the estimates no longer move; but the smallest u the
+# sample can show (`u_floor`) bounds the weight of the rarest levels, and the evidence a
+# pair needs grows with the records (the prior falls with their number), so from 100k
+# records on the sample grows with them.
 U_SAMPLE_PAIRS = 3e5
+U_SAMPLE_PAIRS_PER_RECORD = 3
 # Smallest u after training: half a pair in the random sample.
 U_FLOOR = 0.5 / U_SAMPLE_PAIRS
 # Fewest pairs on one birth date for EM to learn the name levels from them.
@@ -140,6 +144,10 @@ WEAK_LINK = 0.5
 # (0.732) with 3.5 million key pairs instead of 4.2, on the 1M set 29 million instead
 # of 181 million.
 MAX_BLOCK = 100
+# DuckDB's share of memory (its default is 80% of the machine): past it, the blocked
+# pairs of a large run spill to disk.  Without it, deduplicating the 1M cross-script set
+# peaked at 6.8 GB, about 4 GB of it DuckDB's while comparing.
+DUCKDB_MEMORY_LIMIT = "2GB"
 SEED = 20211108  # the day the Bruzgi camp formed; any fixed seed makes runs reproducible
 
 REQUIRED_COLUMNS = ("record_id", "full_name")
@@ -923,16 +931,18 @@ class ProposedMatch:
 
 
 def _connection() -> Any:
-    """An in-memory DuckDB with our name function.
+    """An in-memory DuckDB with our name function, held to `DUCKDB_MEMORY_LIMIT`.
 
-    What DuckDB spills to disk when a large run outgrows memory holds name keys, so it
+    What DuckDB spills to disk when a large run outgrows that holds name keys, so it
     goes to a private temporary folder (mode 0700) removed with the connection, never
     to DuckDB's default `.tmp` in the working directory.
     """
     import duckdb
 
     spill = tempfile.mkdtemp(prefix="bm-duckdb-")
-    con = duckdb.connect(":memory:", config={"temp_directory": spill})
+    con = duckdb.connect(
+        ":memory:", config={"temp_directory": spill, "memory_limit": DUCKDB_MEMORY_LIMIT}
+    )
     weakref.finalize(con, shutil.rmtree, spill, True)
     con.create_function(
         "bm_name_level",
@@ -1016,7 +1026,12 @@ def _discount_matches_in_sample(settings: dict[str, Any]) -> None:
             level["u_probability"] = min(u, 1.0)
 
 
-def _floor_m(settings: dict[str, Any]) -> None:
+def u_sample_pairs(records: int) -> float:
+    """How many random pairs `train` samples for u (`U_SAMPLE_PAIRS_PER_RECORD`)."""
+    return max(U_SAMPLE_PAIRS, U_SAMPLE_PAIRS_PER_RECORD * records)
+
+
+def _floor_m(settings: dict[str, Any], u_floor: float = U_FLOOR) -> None:
     """No level may be impossible among matches: EM drives rare levels' m to zero, which
     would let one odd field (a misspelt name, a wrong birth year) veto any match.  Nor
     certain: a level no random pair reached gets u from the sample's size, not zero,
@@ -1025,7 +1040,7 @@ def _floor_m(settings: dict[str, Any]) -> None:
         for level in comparison["comparison_levels"]:
             if not level.get("is_null_level"):
                 level["m_probability"] = max(level.get("m_probability") or 0.0, M_FLOOR)
-                level["u_probability"] = max(level.get("u_probability") or 0.0, U_FLOOR)
+                level["u_probability"] = max(level.get("u_probability") or 0.0, u_floor)
 
 
 class LinkModel:
@@ -1123,7 +1138,8 @@ class LinkModel:
         else:
             say("no two records share name and birth year: keeping the prior")
         say("estimating u by random sampling")
-        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
+        sample = u_sample_pairs(total)
+        linker.training.estimate_u_using_random_sampling(max_pairs=sample, seed=SEED)
         # Each EM session estimates m for the fields it is not blocked on.
         # Names are learnt on pairs born the same day when there are enough of them (most
         # such pairs are one person, whatever their names), else on birth year and
@@ -1140,7 +1156,7 @@ class LinkModel:
             linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
         settings = linker.misc.save_model_to_json()
         _discount_matches_in_sample(settings)
-        _floor_m(settings)
+        _floor_m(settings, u_floor=0.5 / sample)
         return LinkModel(settings, trained_on=total)
 
     def predict(
