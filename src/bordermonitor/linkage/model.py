@@ -140,9 +140,9 @@ MIN_LINK_SUPPORT = 0.5
 WEAK_LINK = 0.5
 # Most records that may share one blocking key (`with_capped_blocks`).  Past a hundred a
 # key is a common name (or one common name part and a birth year), whose agreement says
-# too little to reach the threshold; on the 100k cross-script set 100 gives the F1 of 500
-# (0.732) with 3.5 million key pairs instead of 4.2, on the 1M set 29 million instead
-# of 181 million.
+# little; on the 100k cross-script set 100 gives the F1 of 500 (0.732) with 3.5 million
+# key pairs instead of 4.2, on the 1M set 29 million instead of 181 million, but there it
+# finds 77.8% of the true pairs instead of about 89% (benchmarks/linkage/README.md).
 MAX_BLOCK = 100
 # DuckDB's share of memory (its default is 80% of the machine): past it, the blocked
 # pairs of a large run spill to disk.  Without it, deduplicating the 1M cross-script set
@@ -452,8 +452,8 @@ def name_key_level(a: str | None, b: str | None, scale: float | None) -> int | N
 
 @lru_cache(maxsize=1 << 16)
 def _key_level(a: str, b: str, scale: float | None) -> int:
-    # Each name level calls the function again for the same pair (in the same batch of
-    # rows, so a small cache serves; a million entries held 300 MB of name keys at 100k).
+    # Each name level calls the function again for the same pair, in the same batch of
+    # rows, so a small cache serves (a million entries held copies of a million name keys).
     a_features, a_bits = _features_from_key(a)
     b_features, b_bits = _features_from_key(b)
     return name_agreement(a_features, a_bits, b_features, b_bits, scale)
@@ -1087,7 +1087,7 @@ class LinkModel:
         settings = copy.deepcopy(self.settings)
         settings["link_type"] = link_type
         # each field's level and weight, for `explain`; without them a scored pair is
-        # two ids and a probability (a million records' pairs in a fraction of the memory)
+        # two ids and a probability
         settings["retain_matching_columns"] = explained
         settings["retain_intermediate_calculation_columns"] = explained
         aliases = ["left_records", "right_records"] if len(frames) == 2 else None
