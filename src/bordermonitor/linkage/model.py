@@ -120,13 +120,11 @@ DETERMINISTIC_RECALL = 0.15
 M_FLOOR = 0.001
 # Random pairs sampled to estimate u: each costs a call of the Python name function, and
 # beyond a few hundred thousand the estimates no longer move; but the smallest u the
-# sample can show (`u_floor`) bounds the weight of the rarest levels, and the evidence a
+# sample can show (`_floor_m`) bounds the weight of the rarest levels, and the evidence a
 # pair needs grows with the records (the prior falls with their number), so from 100k
 # records on the sample grows with them.
 U_SAMPLE_PAIRS = 3e5
 U_SAMPLE_PAIRS_PER_RECORD = 3
-# Smallest u after training: half a pair in the random sample.
-U_FLOOR = 0.5 / U_SAMPLE_PAIRS
 # Fewest pairs on one birth date for EM to learn the name levels from them.
 MIN_EM_PAIRS = 200
 # Most pairs for that EM session: past this, pairs born the same day are narrowed to the
@@ -1031,11 +1029,13 @@ def u_sample_pairs(records: int) -> float:
     return max(U_SAMPLE_PAIRS, U_SAMPLE_PAIRS_PER_RECORD * records)
 
 
-def _floor_m(settings: dict[str, Any], u_floor: float = U_FLOOR) -> None:
+def _floor_m(settings: dict[str, Any], sampled_pairs: float) -> None:
     """No level may be impossible among matches: EM drives rare levels' m to zero, which
     would let one odd field (a misspelt name, a wrong birth year) veto any match.  Nor
-    certain: a level no random pair reached gets u from the sample's size, not zero,
-    which would make one field (a very rare name) decide alone."""
+    certain: a level no random pair reached gets u from the sample's size (half a pair
+    of `sampled_pairs`), not zero, which would make one field (a very rare name) decide
+    alone."""
+    u_floor = 0.5 / sampled_pairs
     for comparison in settings["comparisons"]:
         for level in comparison["comparison_levels"]:
             if not level.get("is_null_level"):
@@ -1156,7 +1156,7 @@ class LinkModel:
             linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
         settings = linker.misc.save_model_to_json()
         _discount_matches_in_sample(settings)
-        _floor_m(settings, u_floor=0.5 / sample)
+        _floor_m(settings, sample)
         return LinkModel(settings, trained_on=total)
 
     def predict(
