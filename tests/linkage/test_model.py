@@ -99,6 +99,52 @@ def test_the_sql_name_function_is_our_name_agreement():
     assert linkage.name_key_level(None, key(a), None) is None
 
 
+def test_a_pair_whose_names_differ_calls_the_name_function_once():
+    """DuckDB calls the name function again for each WHEN of the name comparison a pair
+    reaches, so "names differ" (nearly every blocked pair) is tested first."""
+    import duckdb
+
+    calls = []
+
+    def counted(a, b, scale):
+        calls.append(1)
+        return linkage.name_key_level(a, b, scale)
+
+    con = duckdb.connect()
+    con.create_function(
+        "bm_name_level", counted, ["VARCHAR", "VARCHAR", "DOUBLE"], "INTEGER", side_effects=False
+    )
+    [names] = [c for c in DEFAULT_SETTINGS["comparisons"] if c["output_column_name"] == "name"]
+    levels = names["comparison_levels"]
+    case = " ".join(
+        f"WHEN {lv['sql_condition']} THEN {i}"
+        for i, lv in enumerate(levels)
+        if lv["sql_condition"] != "ELSE"
+    )
+    key = linkage._name_key
+    pairs = [
+        ("Mohammed Hussein Ali", "Fatima Zahra Haidari"),
+        ("Ahmad Karimi", "Dilshad Rostam"),
+        ("Omar Khalid", "Yusuf Osman"),
+        ("Mohammed Hussein Ali", "Мухаммед Хусейн Али"),
+    ]
+    con.execute("CREATE TABLE pairs (name_key_l VARCHAR, name_key_r VARCHAR, name_scale_l DOUBLE)")
+    con.executemany(
+        "INSERT INTO pairs VALUES (?, ?, 0)",
+        [(key(name_features(a)), key(name_features(b))) for a, b in pairs],
+    )
+
+    found = con.execute(f"SELECT CASE {case} ELSE {len(levels) - 1} END FROM pairs").fetchall()
+
+    labels = [levels[i]["label_for_charts"] for (i,) in found]
+    assert labels[:3] == ["names differ"] * 3
+    agree = linkage.name_key_level(*con.execute("SELECT * FROM pairs").fetchall()[3])
+    assert labels[3] == linkage.NAME_LEVELS[agree][0]
+    # one call for each pair that differs; the pair that agrees was tested against
+    # "names differ" and then each level down to its own
+    assert len(calls) == 3 + 1 + (agree + 1)
+
+
 # --------------------------------------------------------------------------- explanations
 
 

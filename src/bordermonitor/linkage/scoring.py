@@ -173,7 +173,7 @@ _LEVELS: dict[str, Callable[[_Pair], bool]] = {
         label: (lambda p, code=code: p.name_level == code)
         for code, (label, _similarity, _information) in enumerate(NAME_LEVELS)
     },
-    "names differ": lambda p: True,
+    "names differ": lambda p: p.named and p.name_level == NAMES_DIFFER,
     "birth year unknown": lambda p: not p.born_known,
     "same birth date": lambda p: (
         p.left.birth_date is not None and p.left.birth_date == p.right.birth_date
