@@ -90,6 +90,16 @@ def test_name_features_are_computed_once_per_distinct_name():
     assert name_features.cache_info().misses == 1
 
 
+def test_one_run_counts_name_parts_then_leaves_them_out_of_what_splink_copies():
+    records = [record(str(i), "Yusuf Ibrahim Osman") for i in range(3)]
+    prepared = linkage.prepare(records)
+    [frame] = linkage.for_one_run([linkage.with_event_roles(prepared)])
+    assert "name_tokens" in prepared.columns
+    assert "name_tokens" not in frame.columns
+    assert {"name_key", "name_scale", "name_rare"} <= set(frame.columns)
+    assert linkage.for_one_run([frame])[0] is frame  # once per run
+
+
 def test_the_sql_name_function_is_our_name_agreement():
     key = linkage._name_key
     a, b = name_features("Mohammed Hussein Ali"), name_features("Мухаммед Хасан Али")

@@ -463,7 +463,10 @@ def for_one_run(frames: list[Any]) -> list[Any]:
     Applied once (the frames then have `name_scale`)."""
     if "name_scale" in frames[0].columns:
         return frames
-    return with_capped_blocks(with_name_information(frames))
+    # the name parts were counted: Splink would copy them into its tables for nothing
+    return [
+        f.drop(columns="name_tokens") for f in with_capped_blocks(with_name_information(frames))
+    ]
 
 
 def with_capped_blocks(frames: list[Any], cap: int | None = None) -> list[Any]:
@@ -1090,7 +1093,10 @@ class LinkModel:
         link_type: str,
         engine: str = ENGINE_DUCKDB,
         explained: bool = True,
+        connection: Any = None,
     ) -> Any:
+        """A Splink linker over these frames; on DuckDB in `connection` when given (the
+        caller then closes it), else in a new one."""
         from splink import DuckDBAPI, Linker
 
         settings = copy.deepcopy(self.settings)
@@ -1107,7 +1113,7 @@ class LinkModel:
 
             db_api, frames = spark_engine.database_api(frames)
         else:
-            db_api = DuckDBAPI(_connection())
+            db_api = DuckDBAPI(connection or _connection())
         return Linker(
             frames if len(frames) > 1 else frames[0],
             settings,
@@ -1128,15 +1134,32 @@ class LinkModel:
 
         Below `min_records` records the parameters stay as they are (returned unchanged).
         """
-        from splink import block_on
-
         total = sum(len(f) for f in frames)
         if total < min_records:
             if progress:
                 progress(f"{total} records: too few to train on; using the given parameters")
             return self
         frames = for_one_run([with_event_roles(f) for f in frames])
-        linker = self._linker(frames, link_type, engine)
+        connection = _connection() if engine == ENGINE_DUCKDB else None
+        try:
+            return self._trained(frames, link_type, engine, connection, progress)
+        finally:
+            if connection is not None:
+                # its copy of the records and Splink's tables, freed before comparing
+                connection.close()
+
+    def _trained(
+        self,
+        frames: list[Any],
+        link_type: str,
+        engine: str,
+        connection: Any,
+        progress: ProgressFn | None,
+    ) -> LinkModel:
+        from splink import block_on
+
+        total = sum(len(f) for f in frames)
+        linker = self._linker(frames, link_type, engine, connection=connection)
         say = progress or (lambda message: None)
         exact = ("name_sorted", "birth_year_min", "birth_year_max")
         if _has_pairs(frames, exact):
@@ -1257,6 +1280,8 @@ def dedupe(
     """
     # name information and capped blocks once, for training and comparing alike
     [frame] = for_one_run([with_event_roles(prepare(records, progress))])
+    # the records' names are prepared; while comparing, memory goes to the name keys
+    name_features.cache_clear()
     model = _fitted(model, [frame], "dedupe_only", progress, engine)
     if progress:
         progress(f"comparing {len(records):,} records")
@@ -1349,6 +1374,7 @@ def match(
             with_event_roles(prepare(right, progress), ROLE_EVENT),
         ]
     )
+    name_features.cache_clear()  # as in `dedupe`
     model = _fitted(model, frames, "link_only", progress, engine)
     if progress:
         progress(f"comparing {len(left):,} against {len(right):,} records")
