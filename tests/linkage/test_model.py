@@ -358,6 +358,8 @@ def test_duckdb_spills_to_a_private_folder_removed_with_the_connection(tmp_path,
     assert stat.S_IMODE(os.stat(spill).st_mode) == 0o700
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert limit == "1.8 GiB", limit  # DUCKDB_MEMORY_LIMIT, 2 GB, as DuckDB reports it
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    assert threads == link_model.DUCKDB_THREADS == 1
     del con
     gc.collect()
     assert not spill.exists()

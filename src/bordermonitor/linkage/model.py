@@ -146,6 +146,10 @@ MAX_BLOCK = 100
 # pairs of a large run spill to disk.  Without it, deduplicating the 1M cross-script set
 # peaked at 6.8 GB, about 4 GB of it DuckDB's while comparing.
 DUCKDB_MEMORY_LIMIT = "2GB"
+# DuckDB's threads.  Comparing is mostly the Python name function, which holds the GIL:
+# two threads took turns at it and lost time handing it over.  One thread deduplicated
+# the 100k cross-script set in 103 s instead of 140 s (benchmarks/linkage/README.md).
+DUCKDB_THREADS = 1
 SEED = 20211108  # the day the Bruzgi camp formed; any fixed seed makes runs reproducible
 
 REQUIRED_COLUMNS = ("record_id", "full_name")
@@ -941,7 +945,8 @@ class ProposedMatch:
 
 
 def _connection() -> Any:
-    """An in-memory DuckDB with our name function, held to `DUCKDB_MEMORY_LIMIT`.
+    """An in-memory DuckDB with our name function, held to `DUCKDB_MEMORY_LIMIT` and
+    `DUCKDB_THREADS`.
 
     What DuckDB spills to disk when a large run outgrows that holds name keys, so it
     goes to a private temporary folder (mode 0700) removed with the connection, never
@@ -951,7 +956,12 @@ def _connection() -> Any:
 
     spill = tempfile.mkdtemp(prefix="bm-duckdb-")
     con = duckdb.connect(
-        ":memory:", config={"temp_directory": spill, "memory_limit": DUCKDB_MEMORY_LIMIT}
+        ":memory:",
+        config={
+            "temp_directory": spill,
+            "memory_limit": DUCKDB_MEMORY_LIMIT,
+            "threads": DUCKDB_THREADS,
+        },
     )
     weakref.finalize(con, shutil.rmtree, spill, True)
     con.create_function(
