@@ -408,7 +408,19 @@ def test_blocks_larger_than_the_cap_are_split_by_birth_year():
     assert keys["x"] == []  # no birth year: the over-full block is left, nothing replaces it
     birth = dict(zip(capped["unique_id"], capped["birth_keys"], strict=True))
     assert all(len(birth[str(i)]) > 0 for i in range(6))  # three a year: under the cap
-    assert linkage.with_capped_blocks([frame], cap=10)[0] is frame
+    [uncapped] = linkage.with_capped_blocks([frame], cap=10)
+    assert list(uncapped["blocking_keys"]) == list(frame["blocking_keys"])
+
+
+def test_a_key_only_one_record_has_is_dropped():
+    records = [record("a", "Yusuf Ibrahim Osman"), record("b", "Yusuf Ibrahim Osman")]
+    records.append(record("c", "Fajumluar Dilshad"))  # shares no name part with them
+    [capped] = linkage.with_capped_blocks([linkage.prepare(records)])
+    keys = dict(zip(capped["unique_id"], capped["blocking_keys"], strict=True))
+    assert keys["a"] == keys["b"] == sorted(name_features("Yusuf Ibrahim Osman").blocking_keys)
+    assert keys["c"] == []
+    clusters = linkage.dedupe(records).clusters
+    assert clusters["a"] == clusters["b"] == "a" and clusters["c"] == "c"
 
 
 def test_a_document_number_is_normalised_and_compared():
