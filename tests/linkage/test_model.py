@@ -357,7 +357,7 @@ def test_duckdb_spills_to_a_private_folder_removed_with_the_connection(tmp_path,
     assert spill.is_dir() and tmp_path not in spill.parents
     assert stat.S_IMODE(os.stat(spill).st_mode) == 0o700
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    assert limit == "1.8 GiB", limit  # DUCKDB_MEMORY_LIMIT, 2 GB, as DuckDB reports it
+    assert limit == "1.3 GiB", limit  # DUCKDB_MEMORY_LIMIT, 1.5 GB, as DuckDB reports it
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     assert threads == link_model.DUCKDB_THREADS == 1
     del con

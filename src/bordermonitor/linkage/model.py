@@ -145,8 +145,10 @@ WEAK_LINK = 0.5
 MAX_BLOCK = 100
 # DuckDB's share of memory (its default is 80% of the machine): past it, the blocked
 # pairs of a large run spill to disk.  Without it, deduplicating the 1M cross-script set
-# peaked at 6.8 GB, about 4 GB of it DuckDB's while comparing.
-DUCKDB_MEMORY_LIMIT = "2GB"
+# peaked at 6.8 GB, about 4 GB of it DuckDB's while comparing; held to 2 GB, at 4.6 GB;
+# held to 1.5 GB (with interned keys), at 3.9 GB, comparing 9% slower
+# (benchmarks/linkage/README.md, third round).
+DUCKDB_MEMORY_LIMIT = "1.5GB"
 # DuckDB's threads.  Comparing is mostly the Python name function, which holds the GIL:
 # two threads took turns at it and lost time handing it over.  One thread deduplicated
 # the 100k cross-script set in 103 s instead of 140 s (benchmarks/linkage/README.md).
