@@ -487,7 +487,7 @@ def blocking_keys_for(skeletons: tuple[str, ...]) -> frozenset[str]:
     Two records meet when two of their name parts agree, in any order.  A final "s" is
     left out: Lithuanian and Latvian forms add -as/-is/-s to men's names the tables do
     not know (Karwan, Karvanas, Karvans).  Keys are interned: many names share one, and
-    a million records' keys each held as its own string took hundreds of megabytes.
+    a large run then holds each key once, not once per name.
     """
     distinct = sorted(set(_blocking_skeleton(s) for s in skeletons if s))
     if len(distinct) == 1:
