@@ -155,6 +155,41 @@ def test_a_pair_whose_names_differ_calls_the_name_function_once():
     assert len(calls) == 3 + 1 + (agree + 1)
 
 
+def test_comparing_calls_the_name_function_once_per_pair_with_the_same_scores():
+    """Splink's CASE calls the name function in each WHEN a pair reaches (the test
+    above); on DuckDB `with_one_name_call` makes that one call per compared pair."""
+    from splink import DuckDBAPI, Linker
+
+    records, _truth = synthetic_records(300, seed=1)
+    [frame] = linkage.for_one_run([linkage.with_event_roles(linkage.prepare(records))])
+    calls = []
+
+    def counted(a, b, scale):
+        calls.append(1)
+        return linkage.name_key_level(a, b, scale)
+
+    con = linkage._connection()
+    con.remove_function("bm_name_level")
+    con.create_function(
+        "bm_name_level", counted, ["VARCHAR", "VARCHAR", "DOUBLE"], "INTEGER", side_effects=False
+    )
+    linker = LinkModel.default()._linker([frame], "dedupe_only", connection=con)
+    ours = linker.inference.predict().as_pandas_dataframe()
+
+    assert len(calls) == len(ours) > 500
+    # the same comparison values and scores as the CASE Splink wrote, on every level
+    settings = {**DEFAULT_SETTINGS, "retain_intermediate_calculation_columns": True}
+    plain_api = DuckDBAPI(linkage._connection())
+    plain_linker = Linker(frame, settings, plain_api, set_up_basic_logging=False)
+    plain = plain_linker.inference.predict().as_pandas_dataframe()
+    pair, columns = ["unique_id_l", "unique_id_r"], ["gamma_name", "match_probability"]
+    ours, plain = (
+        f[pair + columns].sort_values(pair).reset_index(drop=True) for f in (ours, plain)
+    )
+    pd.testing.assert_frame_equal(ours, plain)
+    assert ours["gamma_name"].nunique() >= 4
+
+
 # --------------------------------------------------------------------------- explanations
 
 

@@ -755,11 +755,12 @@ def with_event_roles(frame: Any, role: str | None = None) -> Any:
 
 _NAME_LEVEL_SQL = "bm_name_level(name_key_l, name_key_r, name_scale_l)"
 # The name comparison tests "names differ" first and leaves the last of NAME_LEVELS to
-# ELSE (every other code was tested before it).  DuckDB evaluates each WHEN of a CASE on
-# the rows no earlier WHEN took and does not share the function's result between them,
-# so with "names differ" last a pair whose names differ (nearly every blocked pair) cost
-# ten calls of a Python function instead of one.  Splink's order of levels says nothing
-# else here: each level has its own m and u, and `explain` reads labels by position.
+# ELSE (every other code was tested before it).  DuckDB and Spark evaluate each WHEN of
+# a CASE on the rows no earlier WHEN took and do not share the function's result
+# between them, so with "names differ" last a pair whose names differ cost ten calls of
+# a Python function instead of one.  On DuckDB `with_one_name_call` goes further and
+# calls it once for every pair.  Splink's order of levels says nothing else here: each
+# level has its own m and u, and `explain` reads labels by position.
 # Default (m, u) of NAME_LEVELS, in order, for inputs too small to train on: set by hand,
 # rounded towards caution, from what EM and random sampling found on the generated 10k
 # cross-script set (benchmarks/linkage/).
@@ -981,6 +982,49 @@ def _connection() -> Any:
     return con
 
 
+# The name comparison as Splink writes it: a WHEN per level over `_NAME_LEVEL_SQL`.
+_NAME_GAMMA_CASE = re.compile(
+    r"CASE WHEN name_key_l IS NULL OR name_key_r IS NULL THEN -1 "
+    r"((?:WHEN " + re.escape(_NAME_LEVEL_SQL) + r" = \d+ THEN \d+ )+)"
+    r"ELSE (\d+) END as gamma_name"
+)
+_NAME_GAMMA_WHEN = re.compile(re.escape(_NAME_LEVEL_SQL) + r" = (\d+) THEN (\d+)")
+
+
+def with_one_name_call(sql: str) -> str:
+    """Splink's SQL with the name comparison calling the name function once per pair.
+
+    Splink writes a comparison as a CASE with a WHEN per level, and DuckDB calls the
+    function again in each WHEN a pair reaches: nine calls for names that partly agree,
+    the commonest level of blocked pairs, six per pair on average over the 100k
+    cross-script set.  The CASE becomes one call whose level code picks the comparison
+    value from a list; the values are read from Splink's own WHENs, so the scores are
+    the same.  SQL without that CASE is returned unchanged.
+    """
+
+    def one_call(case: re.Match[str]) -> str:
+        gamma_of = {int(code): gamma for code, gamma in _NAME_GAMMA_WHEN.findall(case[1])}
+        gammas = ", ".join(gamma_of.get(code, case[2]) for code in range(NAMES_DIFFER + 1))
+        return (
+            "CASE WHEN name_key_l IS NULL OR name_key_r IS NULL THEN -1 "
+            f"ELSE [{gammas}][{_NAME_LEVEL_SQL} + 1] END as gamma_name"
+        )
+
+    return _NAME_GAMMA_CASE.sub(one_call, sql)
+
+
+@cache
+def _duckdb_api() -> type:
+    """Splink's DuckDB API, with `with_one_name_call` applied to what it runs."""
+    from splink import DuckDBAPI
+
+    class NameLevelOnceDuckDBAPI(DuckDBAPI):
+        def _execute_sql_against_backend(self, final_sql: str) -> Any:
+            return super()._execute_sql_against_backend(with_one_name_call(final_sql))
+
+    return NameLevelOnceDuckDBAPI
+
+
 def _levels_by_gamma(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
     """Splink's comparison vector values: null level -1, then n-1 .. 0 in order."""
     labels: dict[str, dict[int, str]] = {}
@@ -1114,7 +1158,7 @@ class LinkModel:
     ) -> Any:
         """A Splink linker over these frames; on DuckDB in `connection` when given (the
         caller then closes it), else in a new one."""
-        from splink import DuckDBAPI, Linker
+        from splink import Linker
 
         settings = copy.deepcopy(self.settings)
         settings["link_type"] = link_type
@@ -1130,7 +1174,7 @@ class LinkModel:
 
             db_api, frames = spark_engine.database_api(frames)
         else:
-            db_api = DuckDBAPI(connection or _connection())
+            db_api = _duckdb_api()(connection or _connection())
         return Linker(
             frames if len(frames) > 1 else frames[0],
             settings,
