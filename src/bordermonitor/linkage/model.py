@@ -995,11 +995,11 @@ def with_one_name_call(sql: str) -> str:
     """Splink's SQL with the name comparison calling the name function once per pair.
 
     Splink writes a comparison as a CASE with a WHEN per level, and DuckDB calls the
-    function again in each WHEN a pair reaches: nine calls for names that partly agree,
-    the commonest level of blocked pairs, six per pair on average over the 100k
-    cross-script set.  The CASE becomes one call whose level code picks the comparison
-    value from a list; the values are read from Splink's own WHENs, so the scores are
-    the same.  SQL without that CASE is returned unchanged.
+    function again in each WHEN a pair reaches: nine calls for names that partly agree
+    (half the blocked pairs of the 100k cross-script set), six per pair on average.
+    The CASE becomes one call whose level code picks the comparison value from a list;
+    the values are read from Splink's own WHENs, so the scores are the same.  SQL
+    without that CASE is returned unchanged.
     """
 
     def one_call(case: re.Match[str]) -> str:
