@@ -178,7 +178,7 @@ def test_comparing_calls_the_name_function_once_per_pair_with_the_same_scores():
 
     assert len(calls) == len(ours) > 500
     # the same comparison values and scores as the CASE Splink wrote, on every level
-    settings = {**DEFAULT_SETTINGS, "retain_intermediate_calculation_columns": True}
+    settings = json.loads(json.dumps(DEFAULT_SETTINGS))  # Splink gets its own copy
     plain_api = DuckDBAPI(linkage._connection())
     plain_linker = Linker(frame, settings, plain_api, set_up_basic_logging=False)
     plain = plain_linker.inference.predict().as_pandas_dataframe()

@@ -755,12 +755,13 @@ def with_event_roles(frame: Any, role: str | None = None) -> Any:
 
 _NAME_LEVEL_SQL = "bm_name_level(name_key_l, name_key_r, name_scale_l)"
 # The name comparison tests "names differ" first and leaves the last of NAME_LEVELS to
-# ELSE (every other code was tested before it).  DuckDB and Spark evaluate each WHEN of
-# a CASE on the rows no earlier WHEN took and do not share the function's result
-# between them, so with "names differ" last a pair whose names differ cost ten calls of
-# a Python function instead of one.  On DuckDB `with_one_name_call` goes further and
-# calls it once for every pair.  Splink's order of levels says nothing else here: each
-# level has its own m and u, and `explain` reads labels by position.
+# ELSE (every other code was tested before it).  DuckDB evaluates each WHEN of a CASE on
+# the rows no earlier WHEN took and does not share the function's result between them,
+# so with "names differ" last a pair whose names differ cost ten calls of a Python
+# function instead of one; `with_one_name_call` now makes it one call for every pair
+# there, and the order still serves any engine that evaluates the CASE as written.
+# Splink's order of levels says nothing else here: each level has its own m and u, and
+# `explain` reads labels by position.
 # Default (m, u) of NAME_LEVELS, in order, for inputs too small to train on: set by hand,
 # rounded towards caution, from what EM and random sampling found on the generated 10k
 # cross-script set (benchmarks/linkage/).
