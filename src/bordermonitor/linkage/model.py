@@ -754,6 +754,7 @@ def with_event_roles(frame: Any, role: str | None = None) -> Any:
 
 
 _NAME_LEVEL_SQL = "bm_name_level(name_key_l, name_key_r, name_scale_l)"
+_NAME_MISSING_SQL = "name_key_l IS NULL OR name_key_r IS NULL"
 # The name comparison tests "names differ" first and leaves the last of NAME_LEVELS to
 # ELSE (every other code was tested before it).  DuckDB evaluates each WHEN of a CASE on
 # the rows no earlier WHEN took and does not share the function's result between them,
@@ -784,7 +785,7 @@ _COMPARISONS: list[dict[str, Any]] = [
         "output_column_name": "name",
         "comparison_description": "canonical name parts and how rare they are (name_agreement)",
         "comparison_levels": [
-            _level("name missing", "name_key_l IS NULL OR name_key_r IS NULL", 0, 0, null=True),
+            _level("name missing", _NAME_MISSING_SQL, 0, 0, null=True),
             # "names differ" first: DuckDB calls the name function once for each WHEN a
             # pair reaches, and most blocked pairs differ (see `_NAME_LEVEL_SQL`)
             _level("names differ", f"{_NAME_LEVEL_SQL} = {NAMES_DIFFER}", 0.02, 0.97838),
@@ -985,7 +986,7 @@ def _connection() -> Any:
 
 # The name comparison as Splink writes it: a WHEN per level over `_NAME_LEVEL_SQL`.
 _NAME_GAMMA_CASE = re.compile(
-    r"CASE WHEN name_key_l IS NULL OR name_key_r IS NULL THEN -1 "
+    r"CASE WHEN " + re.escape(_NAME_MISSING_SQL) + r" THEN -1 "
     r"((?:WHEN " + re.escape(_NAME_LEVEL_SQL) + r" = \d+ THEN \d+ )+)"
     r"ELSE (\d+) END as gamma_name"
 )
@@ -1007,7 +1008,7 @@ def with_one_name_call(sql: str) -> str:
         gamma_of = {int(code): gamma for code, gamma in _NAME_GAMMA_WHEN.findall(case[1])}
         gammas = ", ".join(gamma_of.get(code, case[2]) for code in range(NAMES_DIFFER + 1))
         return (
-            "CASE WHEN name_key_l IS NULL OR name_key_r IS NULL THEN -1 "
+            f"CASE WHEN {_NAME_MISSING_SQL} THEN -1 "
             f"ELSE [{gammas}][{_NAME_LEVEL_SQL} + 1] END as gamma_name"
         )
 
