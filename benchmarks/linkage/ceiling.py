@@ -27,8 +27,12 @@ import django
 def _birth_level(a: dict, b: dict) -> str:
     if a["birth_year_min"] is None or b["birth_year_min"] is None:
         return "unknown"
-    if a["birth_date"] and a["birth_date"] == b["birth_date"]:
+    day_a, day_b = a["birth_date"], b["birth_date"]  # model.day_of_birth: known to the day
+    if day_a and day_a == day_b:
         return "same date"
+    if day_a and day_b and day_a[:4] == day_b[:4]:
+        swapped = day_a[5:7] == day_b[8:10] and day_a[8:10] == day_b[5:7]
+        return "day and month swapped" if swapped else "other days of one year"
     for widen in (0, 1, 3):
         if (
             a["birth_year_min"] - widen <= b["birth_year_max"]

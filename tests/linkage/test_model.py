@@ -515,7 +515,7 @@ def test_em_on_birth_dates_narrows_when_one_day_has_too_many_pairs():
         record(
             str(n),
             "Omar Khalid",
-            birth_date="1990-01-01",
+            birth_date="1990-03-14",
             sex="MF"[n % 2],
             nationality=("IRQ", "SYR")[n // 2 % 2],
         )

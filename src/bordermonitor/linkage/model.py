@@ -592,6 +592,20 @@ def _record_name(record: LinkRecord) -> NameFeatures:
     return name_features(" ".join([record.full_name, *extra])) if extra else full
 
 
+# The day officials write when they know only the year (common on Afghan documents, and in
+# registers that need a full date): a birth date on it says no more than its year.
+UNKNOWN_DAY_OF_BIRTH = "-01-01"
+
+
+def day_of_birth(birth_date: str | None) -> str | None:
+    """The birth date when it is known to the day, else None (a year, a month, or the
+    1 January that stands for an unknown day: two people "born" on it share only a
+    year, and one person's other record rarely has it)."""
+    if not birth_date or len(birth_date) != 10 or birth_date.endswith(UNKNOWN_DAY_OF_BIRTH):
+        return None
+    return birth_date
+
+
 def _birth_window(record: LinkRecord) -> tuple[int | None, int | None]:
     """Earliest and latest plausible birth year: stated, or derived from age at the event."""
     if record.birth_date:
@@ -604,11 +618,11 @@ def _birth_window(record: LinkRecord) -> tuple[int | None, int | None]:
 
 
 def _birth_keys(
-    features: NameFeatures, low: int | None, high: int | None, sex: str, birth_date: str = ""
+    features: NameFeatures, low: int | None, high: int | None, sex: str, birth_date: str | None
 ) -> list[str]:
     """Second blocking keys: one name part's skeleton with a plausible birth year and sex
     (unknown sex meets only unknown sex), and the first letter of one name part with the
-    full birth date.
+    birth date when it is known to the day (`day_of_birth`).
 
     The name-pair keys miss a person whose records share only one name part (an official
     wrote given and family name, a relative given, father's and grandfather's name); the
@@ -620,7 +634,7 @@ def _birth_keys(
         return []
     skeletons = {s for s in features.skeletons if len(s) >= 2}
     keys = {f"{s}|{year}|{sex}" for s in skeletons for year in range(low, high + 1)}
-    if len(birth_date) == 10:
+    if birth_date:
         keys |= {f"{birth_date}|{s[0]}" for s in features.skeletons if s}
     # interned: records that meet share the key (see `names.blocking_keys_for`)
     return sorted(map(sys.intern, keys))
@@ -659,9 +673,9 @@ def prepare(records: Iterable[LinkRecord], progress: ProgressFn | None = None) -
             " ".join(sorted(features.token_set)) or None,
             sorted(features.token_set),
             sorted(features.blocking_keys),
-            _birth_keys(features, low, high, record.sex, record.birth_date)
+            _birth_keys(features, low, high, record.sex, day_of_birth(record.birth_date))
             + ([f"doc:{record.document_number}"] if record.document_number else []),
-            record.birth_date if len(record.birth_date) == 10 else None,
+            day_of_birth(record.birth_date),
             low,
             high,
             record.sex or None,
@@ -696,6 +710,18 @@ def _level(label: str, sql: str, m: float, u: float, *, null: bool = False) -> d
         level["m_probability"] = m
         level["u_probability"] = u
     return level
+
+
+def _birth_part(side: str, start: int, length: int) -> str:
+    # substr counts from 1 in DuckDB and Spark SQL alike
+    return f"substr(birth_date_{side}, {start}, {length})"
+
+
+_SAME_BIRTH_YEAR = f"{_birth_part('l', 1, 4)} = {_birth_part('r', 1, 4)}"
+_DAY_AND_MONTH_SWAPPED = (
+    f"{_SAME_BIRTH_YEAR} AND {_birth_part('l', 6, 2)} = {_birth_part('r', 9, 2)}"
+    f" AND {_birth_part('l', 9, 2)} = {_birth_part('r', 6, 2)}"
+)
 
 
 def _overlap(widen: int) -> str:
@@ -810,10 +836,19 @@ _COMPARISONS: list[dict[str, Any]] = [
                 null=True,
             ),
             _level("same birth date", "birth_date_l = birth_date_r", 0.3, 0.0003),
-            _level("birth years agree", _overlap(0), 0.45, 0.05),
+            # 03.04 read as 4 March by one clerk and 3 April by another
+            _level("day and month swapped", _DAY_AND_MONTH_SWAPPED, 0.02, 0.00004),
+            # both known to the day (`day_of_birth`), in the same year, on other days: two
+            # namesakes born the same year, far more often than one person's two records
+            _level("other days of one birth year", _SAME_BIRTH_YEAR, 0.01, 0.015),
+            _level("birth years agree", _overlap(0), 0.42, 0.035),
             _level("within a year", _overlap(1), 0.15, 0.08),
             _level("within three years", _overlap(3), 0.07, 0.17),
-            _level("birth years differ", "ELSE", 0.03, 0.6997),
+            # m stays as set here when training (Splink's fix_m_probability): EM learns the
+            # birth levels on pairs sharing a rare name, and the more records, the more of
+            # those are namesakes born years apart, whom EM counts as matches (m 0.17 on
+            # the 100k benchmark set, against 0.045 on 10k; benchmarks/linkage/README.md)
+            {**_level("birth years differ", "ELSE", 0.03, 0.69966), "fix_m_probability": True},
         ],
     },
     {

@@ -48,7 +48,7 @@ class MatchRecord:
 
     record_id: str
     names: tuple[NameFeatures, ...] = ()
-    birth_date: str | None = None  # YYYY-MM-DD when known to the day
+    birth_date: str | None = None  # YYYY-MM-DD when known to the day (model.day_of_birth)
     birth_year_min: int | None = None
     birth_year_max: int | None = None
     sex: str | None = None  # "M", "F" or None
@@ -126,6 +126,20 @@ class _Pair:
     def born_known(self) -> bool:
         return self.left.birth_year_min is not None and self.right.birth_year_min is not None
 
+    @property
+    def days_of_birth_in_one_year(self) -> bool:
+        """Both known to the day and born the same year (`model._SAME_BIRTH_YEAR`)."""
+        left, right = self.left.birth_date, self.right.birth_date
+        return left is not None and right is not None and left[:4] == right[:4]
+
+    @property
+    def days_of_birth_swapped(self) -> bool:
+        """One's day is the other's month (`model._DAY_AND_MONTH_SWAPPED`)."""
+        left, right = self.left.birth_date, self.right.birth_date
+        return (
+            self.days_of_birth_in_one_year and left[5:7] == right[8:10] and left[8:10] == right[5:7]
+        )
+
     def born_within(self, widen: int) -> bool:
         return (
             self.left.birth_year_min - widen <= self.right.birth_year_max
@@ -178,6 +192,8 @@ _LEVELS: dict[str, Callable[[_Pair], bool]] = {
     "same birth date": lambda p: (
         p.left.birth_date is not None and p.left.birth_date == p.right.birth_date
     ),
+    "day and month swapped": lambda p: p.days_of_birth_swapped,
+    "other days of one birth year": lambda p: p.days_of_birth_in_one_year,
     "birth years agree": lambda p: p.born_within(0),
     "within a year": lambda p: p.born_within(1),
     "within three years": lambda p: p.born_within(3),

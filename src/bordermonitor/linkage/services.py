@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from bordermonitor.accounts.models import User
 from bordermonitor.core.blind_index import DIGEST_HEX_CHARS
 from bordermonitor.core.keys import derive_key
+from bordermonitor.linkage.model import day_of_birth
 from bordermonitor.linkage.models import (
     CONFIRMED,
     REJECTED,
@@ -162,7 +163,9 @@ def person_match_record(person: Person) -> MatchRecord:
     return MatchRecord(
         record_id=str(person.pk),
         names=tuple(f for f in (name_features(n) for n in person_names(person)) if f.tokens),
-        birth_date=person.birth_earliest.isoformat() if exact and person.birth_earliest else None,
+        birth_date=day_of_birth(person.birth_earliest.isoformat())
+        if exact and person.birth_earliest
+        else None,
         birth_year_min=low,
         birth_year_max=high,
         sex=_sex(person.sex),
