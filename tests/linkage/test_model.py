@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import json
 import random
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -472,6 +473,34 @@ def test_a_document_number_is_normalised_and_compared():
     assert pairs["same"].evidence["document"].level == "document number one typo apart"
     assert pairs["other"].evidence["document"].level == "document numbers differ"
     assert pairs["same"].probability > pairs["other"].probability
+
+
+class HandedOver(list):
+    """A list of records a weak reference can watch."""
+
+
+def test_dedupe_and_match_let_the_records_go_before_comparing():
+    """Comparing is where memory peaks; a caller that hands its records over (as
+    `bordermonitor link` does) does not keep them alive through it."""
+    records, truth = synthetic_records(40, seed=3)
+    watched: list[weakref.ref] = []
+    alive_when_comparing: list[bool] = []
+
+    def handed_over(part: list[LinkRecord]) -> HandedOver:
+        handed = HandedOver(part)
+        watched.append(weakref.ref(handed))
+        return handed
+
+    def progress(message: str) -> None:
+        if message.startswith("comparing"):
+            alive_when_comparing.append(any(ref() is not None for ref in watched))
+
+    clusters = linkage.dedupe(handed_over(records), progress=progress).clusters
+    linkage.match(handed_over(records[:30]), handed_over(records[30:]), progress=progress)
+
+    assert alive_when_comparing == [False, False]
+    # every record, in the order given
+    assert list(clusters) == [r.record_id for r in records] == list(truth)
 
 
 def test_clusters_join_only_when_enough_pairs_between_them_agree():

@@ -140,17 +140,25 @@ class Command(BaseCommand):
             self._run(options, threshold, out, model, engine)
 
     def _run(self, options, threshold, out, model, engine) -> None:
+        # the records are handed over, not kept: dedupe and match let them go before
+        # comparing, where memory peaks
         if options["action"] == "dedupe":
-            records = self._read(_input(options["input"]))
-            result = linkage.dedupe(records, threshold, model, self._progress, engine)
+            result = linkage.dedupe(
+                self._read(_input(options["input"])), threshold, model, self._progress, engine
+            )
             model, clusters = result.model, result.clusters
-            rows = ((r.record_id, clusters[r.record_id]) for r in records)
-            _write_atomically(out, ["record_id", "cluster_id"], rows)
-            self._progress(f"{len(records):,} records in {len(set(clusters.values())):,} clusters")
+            # every input record, in input order
+            _write_atomically(out, ["record_id", "cluster_id"], clusters.items())
+            self._progress(f"{len(clusters):,} records in {len(set(clusters.values())):,} clusters")
         else:
-            left = self._read(_input(options["left"]))
-            right = self._read(_input(options["right"]))
-            result = linkage.match(left, right, threshold, model, self._progress, engine)
+            result = linkage.match(
+                self._read(_input(options["left"])),
+                self._read(_input(options["right"])),
+                threshold,
+                model,
+                self._progress,
+                engine,
+            )
             model, pairs = result.model, result.pairs
             rows = ((p.left_id, p.right_id, f"{p.probability:.6f}") for p in pairs)
             _write_atomically(out, ["left_id", "right_id", "match_probability"], rows)
