@@ -4,6 +4,8 @@ In `bordermonitor link` (Splink) and in the app's scoring alike."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from bordermonitor.core.dates import parse_fuzzy_date
@@ -48,7 +50,7 @@ def birth_levels(model: LinkModel) -> dict[str, dict]:
 
 def weight(level: str) -> float:
     found = birth_levels(LinkModel.default())[level]
-    return linkage.math.log2(found["m_probability"] / found["u_probability"])
+    return math.log2(found["m_probability"] / found["u_probability"])
 
 
 @pytest.mark.parametrize(

@@ -667,15 +667,16 @@ def prepare(records: Iterable[LinkRecord], progress: ProgressFn | None = None) -
     for n, record in enumerate(records, start=1):
         features = _record_name(record)
         low, high = _birth_window(record)
+        day = day_of_birth(record.birth_date)
         values = (
             record.record_id,
             _name_key(features),
             " ".join(sorted(features.token_set)) or None,
             sorted(features.token_set),
             sorted(features.blocking_keys),
-            _birth_keys(features, low, high, record.sex, day_of_birth(record.birth_date))
+            _birth_keys(features, low, high, record.sex, day)
             + ([f"doc:{record.document_number}"] if record.document_number else []),
-            day_of_birth(record.birth_date),
+            day,
             low,
             high,
             record.sex or None,
