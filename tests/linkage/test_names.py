@@ -14,13 +14,16 @@ from bordermonitor.core.blind_index import name_tokens
 from bordermonitor.linkage import build_tables
 from bordermonitor.linkage.names import (
     MATCH_THRESHOLD,
+    TOKEN_MATCH,
     NameFeatures,
     arabic_consonants,
     fold_latin,
     name_features,
     name_similarity,
+    paired_parts,
     skeleton,
     to_latin_letters,
+    token_similarity,
 )
 
 
@@ -165,6 +168,38 @@ def test_name_parts_in_any_order_and_partly_missing():
     brother = name_features("Omar Hussein Ali Al-Jubouri")
     assert name_similarity(full, brother) < MATCH_THRESHOLD
     assert name_similarity(full, name_features("")) == 0.0
+
+
+def _one_part(token: str, known: bool = False) -> NameFeatures:
+    return NameFeatures(
+        script="latin",
+        tokens=(token,),
+        known=(known,),
+        token_set=frozenset((token,)),
+        skeletons=(skeleton(token),),
+        blocking_keys=frozenset(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("a", "a_known", "b", "similarity"),
+    [
+        ("ziad", False, "ziadas", 0.8),  # Indel exactly TOKEN_MATCH: 8 of 10 letters
+        ("tairi", False, "tieri", 0.8),
+        ("ziad", False, "ziadasa", 8 / 11),  # just under: not one part
+        ("hussein", False, "husayn", TOKEN_MATCH),  # one skeleton, Indel 8 / 13
+        ("karim", True, "karimi", 0.0),  # a nisba is another name
+    ],
+)
+def test_parts_pair_as_token_similarity_says(a, a_known, b, similarity):
+    """`paired_parts` compares parts without `token_similarity`, from the skeletons the
+    features hold; both must draw the line at TOKEN_MATCH itself."""
+    assert token_similarity(a, a_known, b, False) == pytest.approx(similarity)
+    paired = paired_parts(_one_part(a, a_known), _one_part(b))
+    if similarity >= TOKEN_MATCH:
+        assert paired == [(pytest.approx(similarity), 0, 0)]
+    else:
+        assert paired == []
 
 
 # --------------------------------------------------------------------------- blocking keys

@@ -63,6 +63,7 @@ from bordermonitor.linkage.names import (
     name_features,
     paired_parts,
     similarity_of_pairing,
+    skeleton,
 )
 
 # Pairs at or above this match probability are proposed (match) or joined (dedupe).
@@ -405,7 +406,7 @@ def _features_from_key(key: str) -> tuple[NameFeatures, tuple[float, ...] | None
         tokens=tokens,
         known=tuple(not p.startswith(_UNKNOWN) for p in parts),
         token_set=frozenset(tokens),
-        skeletons=(),
+        skeletons=tuple(skeleton(t) for t in tokens),
         blocking_keys=frozenset(),
     )
     return features, bits
