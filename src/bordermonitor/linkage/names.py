@@ -530,23 +530,16 @@ def name_features(name: str) -> NameFeatures:
     )
 
 
-def token_similarity(a: str, a_known: bool, b: str, b_known: bool) -> float:
-    """Similarity of two canonical name parts, 0..1."""
-    if a == b:
-        return 1.0
-    if a_known and b_known:
-        return 0.0  # Ahmed and Mahmoud, Hassan and Hussein: different names
-    return _unequal_parts_similarity(a, a_known, skeleton(a), b, b_known, skeleton(b), 0.0)
-
-
 def _unequal_parts_similarity(
     a: str, a_known: bool, a_skeleton: str, b: str, b_known: bool, b_skeleton: str, least: float
 ) -> float:
-    """`token_similarity` of two different parts, not both known; 0 below `least`.
+    """Similarity of two different canonical name parts, not both known (`paired_parts`
+    decides those), 0..1; 0 below `least`.
 
-    Uncached, with the skeletons a name's features hold: matching a large file meets
-    more distinct pairs of parts than a cache can keep (550 thousand among 1.9 million
-    on the 100k cross-script benchmark set), and a miss cost more than this.
+    Uncached, with the skeletons a name's features hold: a large file meets more
+    distinct pairs of parts than a cache can keep (550 thousand among 1.9 million on
+    the 100k cross-script benchmark set), and through a cache of 262 thousand a call
+    cost more than the rule itself (benchmarks/linkage/README.md, sixth round).
     """
     if (a_known and b == a + "i") or (b_known and a == b + "i"):
         return 0.0  # Karimi, Mohammadi: a family name made from a given name (nisba)
@@ -560,9 +553,10 @@ def paired_parts(a: NameFeatures, b: NameFeatures) -> list[tuple[float, int, int
     """The parts of two names that correspond: (similarity, index in a, index in b).
 
     Parts are paired greedily, best pairs first, each part at most once, in any order;
-    pairs under TOKEN_MATCH are not parts of one name.  Written for speed (matching a
-    million records calls it for tens of millions of pairs): equal parts, and two
-    different known names, are decided without comparing letters.
+    pairs under TOKEN_MATCH are not parts of one name.  Equal parts score 1, two
+    different known names 0 (Ahmed and Mahmoud, Hassan and Hussein), the rest by their
+    letters (`_unequal_parts_similarity`).  Written for speed: matching a million
+    records calls it for tens of millions of pairs.
     """
     b_tokens, b_known, b_skeletons = b.tokens, b.known, b.skeletons
     a_known, a_skeletons = a.known, a.skeletons
