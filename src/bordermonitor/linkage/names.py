@@ -531,10 +531,10 @@ def name_features(name: str) -> NameFeatures:
 
 
 def _unequal_parts_similarity(
-    a: str, a_known: bool, a_skeleton: str, b: str, b_known: bool, b_skeleton: str, least: float
+    a: str, a_known: bool, a_skeleton: str, b: str, b_known: bool, b_skeleton: str
 ) -> float:
     """Similarity of two different canonical name parts, not both known (`paired_parts`
-    decides those), 0..1; 0 below `least`.
+    decides those), 0..1; 0 below TOKEN_MATCH (not parts of one name).
 
     Uncached, with the skeletons a name's features hold: a large file meets more
     distinct pairs of parts than a cache can keep (550 thousand among 1.9 million on
@@ -546,7 +546,7 @@ def _unequal_parts_similarity(
     score = Indel.normalized_similarity(a, b)
     if a_skeleton == b_skeleton and len(a_skeleton) >= 3:
         return max(score, TOKEN_MATCH)
-    return score if score >= least else 0.0
+    return score if score >= TOKEN_MATCH else 0.0
 
 
 def paired_parts(a: NameFeatures, b: NameFeatures) -> list[tuple[float, int, int]]:
@@ -568,7 +568,7 @@ def paired_parts(a: NameFeatures, b: NameFeatures) -> list[tuple[float, int, int
                 pairs.append((1.0, i, j))
             elif not (xk and b_known[j]):  # two different known names score 0
                 score = _unequal_parts_similarity(
-                    x, xk, a_skeletons[i], y, b_known[j], b_skeletons[j], TOKEN_MATCH
+                    x, xk, a_skeletons[i], y, b_known[j], b_skeletons[j]
                 )
                 if score:
                     pairs.append((score, i, j))
